@@ -1,0 +1,44 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "troupe/messages/core.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/message.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+namespace troupe {
+
+namespace detail {
+struct runtime_state;
+} // namespace detail
+
+/// The topic hub. Subscriber lists live in the runtime's shared topic table
+/// so that publishers deliver directly, one enqueue per subscriber; the hub
+/// owns what changes them: it monitors every subscriber and removes one that
+/// exits, and it serves actors that are not agents.
+using broadcaster_actor = caf::typed_actor<
+    /// Subscribes an actor to a topic; replies with the topic's local ID.
+    /// Deliveries arrive as `(topic_header, payload...)`. Idempotent.
+    caf::replies_to<caf::subscribe_atom, std::string,
+                    caf::actor>::with<uint32_t>,
+    /// Removes an actor from a topic. Error `not_found` if it was not there.
+    caf::replies_to<caf::unsubscribe_atom, std::string, caf::actor>::with<void>,
+    /// Publishes a message on a topic through the hub (for senders that hold
+    /// no topic cache, e.g. other nodes). Replies with the delivery count.
+    caf::replies_to<caf::publish_atom, std::string,
+                    caf::message>::with<uint64_t>,
+    /// Lists topics with their subscriber counts.
+    caf::replies_to<caf::get_atom, stats_atom>::with<std::vector<topic_info>>>;
+
+/// Spawns the hub over the runtime's shared topic table.
+broadcaster_actor
+spawn_broadcaster(caf::actor_system& sys,
+                  std::shared_ptr<detail::runtime_state> state);
+
+} // namespace troupe

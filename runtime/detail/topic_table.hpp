@@ -1,0 +1,122 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/actor_addr.hpp>
+#include <caf/execution_unit.hpp>
+#include <caf/message.hpp>
+
+namespace troupe::detail {
+
+using subscriber_list = std::vector<caf::actor>;
+
+using subscriber_snapshot = std::shared_ptr<const subscriber_list>;
+
+/// One topic. Entries are never deleted, so publishers may keep plain
+/// pointers to them. The subscriber list is copy-on-write: a publisher holds
+/// a snapshot and delivers without any lock.
+class topic_entry {
+public:
+  topic_entry(uint32_t id, std::string name);
+
+  uint32_t id() const noexcept { return id_; }
+
+  const std::string& name() const noexcept { return name_; }
+
+  /// Adds `who` unless present; returns whether it was added.
+  bool add(const caf::actor& who);
+
+  /// Removes `who`; returns whether it was present.
+  bool remove(const caf::actor_addr& who);
+
+  subscriber_snapshot snapshot() const;
+
+  /// Drops every subscriber.
+  void clear();
+
+  size_t subscriber_count() const;
+
+  uint64_t version() const noexcept {
+    return version_.load(std::memory_order_acquire);
+  }
+
+  /// Counts published messages (all publishers, relaxed).
+  void count_published(uint64_t n = 1) noexcept {
+    published_.fetch_add(n, std::memory_order_relaxed);
+  }
+
+  uint64_t published() const noexcept {
+    return published_.load(std::memory_order_relaxed);
+  }
+
+private:
+  uint32_t id_;
+  std::string name_;
+  mutable std::mutex mtx_;
+  subscriber_snapshot subscribers_;
+  std::atomic<uint64_t> version_{0};
+  std::atomic<uint64_t> published_{0};
+};
+
+/// Interns topic names into stable entries with small numeric IDs (IDs start
+/// at 1 and are local to one runtime).
+class topic_table {
+public:
+  /// Returns the entry for `name`, creating it on first use.
+  topic_entry& intern(const std::string& name);
+
+  /// Returns the entry or nullptr.
+  topic_entry* find(const std::string& name) const;
+
+  /// Returns the entry or nullptr.
+  topic_entry* find(uint32_t id) const;
+
+  /// Removes `who` from every topic; returns how many lists changed.
+  size_t remove_everywhere(const caf::actor_addr& who);
+
+  /// Drops every subscriber of every topic (entries stay valid).
+  void clear_subscribers();
+
+  /// Returns all entries in ID order.
+  std::vector<topic_entry*> entries() const;
+
+private:
+  mutable std::shared_mutex mtx_;
+  std::unordered_map<std::string, topic_entry*> by_name_;
+  std::deque<std::unique_ptr<topic_entry>> by_id_;
+};
+
+/// A publisher's private view of topics: a hit costs one hash lookup and
+/// one atomic load. Not thread-safe: one per actor.
+class topic_cache {
+public:
+  struct view {
+    topic_entry* topic = nullptr;
+    uint64_t version = 0;
+    subscriber_snapshot subscribers;
+  };
+
+  const view& lookup(topic_table& table, const std::string& name);
+
+  /// Drops every cached snapshot.
+  void clear() { views_.clear(); }
+
+private:
+  std::unordered_map<std::string, view> views_;
+};
+
+/// Enqueues `msg` to every subscriber; returns the number of deliveries.
+size_t deliver(const subscriber_list& subscribers,
+               const caf::strong_actor_ptr& sender, caf::execution_unit* host,
+               const caf::message& msg);
+
+} // namespace troupe::detail
