@@ -18,6 +18,10 @@ struct agent_access {
   static void dispatch_topic(agent& self, const caf::type_erased_tuple& xs) {
     self.dispatch_topic(xs);
   }
+
+  static void dispatch_replay(agent& self, const replay_batch& batch) {
+    self.dispatch_replay(batch);
+  }
 };
 
 namespace {
@@ -39,6 +43,11 @@ public:
                                  caf::type_erased_tuple& xs) override {
     if (is_topic_delivery(xs)) {
       agent_access::dispatch_topic(*self_, xs);
+      f();
+      return caf::match_case::match;
+    }
+    if (xs.size() == 1 && xs.match_element<replay_batch>(0)) {
+      agent_access::dispatch_replay(*self_, xs.get_as<replay_batch>(0));
       f();
       return caf::match_case::match;
     }
@@ -265,6 +274,29 @@ void agent::dispatch_topic(const caf::type_erased_tuple& content) {
     }
   }
   count_unexpected(content, slot->name);
+}
+
+void agent::dispatch_replay(const replay_batch& batch) {
+  // Replayed deliveries come in batches so that the replay can count what
+  // each subscriber has not handled yet (its credit); the answer returns the
+  // credit and each item's lateness at its handler.
+  replay_ack ack;
+  ack.count = batch.items.size();
+  ack.lateness_ns.reserve(batch.items.size());
+  for (auto& item : batch.items) {
+    auto& content = item.content();
+    if (content.empty() || !content.match_element<topic_header>(0))
+      continue;
+    auto deadline = content.get_as<topic_header>(0).deadline_ns;
+    auto now = clock().now().time_since_epoch();
+    ack.lateness_ns.push_back(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()
+        - deadline);
+    dispatch_topic(content);
+  }
+  if (auto& sender = current_sender())
+    sender->enqueue(ctrl(), caf::make_message_id(),
+                    caf::make_message(std::move(ack)), context());
 }
 
 // -- accounting ---------------------------------------------------------------

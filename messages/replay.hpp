@@ -125,6 +125,16 @@ struct buffer_status {
 /// Private: a buffer's message to itself to read the next slice.
 struct buffer_fill {};
 
+/// Private: a buffer's reminder that the wait with this `id` timed out.
+struct buffer_timeout {
+  uint64_t id = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, buffer_timeout& x) {
+  return f(caf::meta::type_name("troupe::buffer_timeout"), x.id);
+}
+
 #define TROUPE_EMPTY_INSPECT(type)                                             \
   template <class Inspector>                                                   \
   typename Inspector::result_type inspect(Inspector& f, type&) {               \
@@ -312,8 +322,13 @@ typename Inspector::result_type inspect(Inspector& f, lateness_summary& x) {
 
 /// Reply of a broadcaster to `replay_query` and `replay_await_end`.
 /// `state`: "unloaded", "idle", "waiting" (for the buffer), "running",
-/// "paused", "finished" or "stopped". `position_ns`: log time of the next
-/// record. `topics`: records published per (remapped) topic.
+/// "paused", "finished", "stopped" or "failed" (`error` says why).
+/// `position_ns`: log time reached. `published`: records published (each
+/// once, whatever the subscriber count); `delivered`: replayed deliveries
+/// acknowledged by agents; `filtered`: records no topic filter let through;
+/// `dropped`: deliveries dropped for slow subscribers; `decode_failures`:
+/// records a registered decoder refused. `topics`: records published per
+/// (remapped) topic.
 struct replay_status {
   std::string state = "unloaded";
   int64_t position_ns = 0;
@@ -322,6 +337,7 @@ struct replay_status {
   uint64_t delivered = 0;
   uint64_t filtered = 0;
   uint64_t dropped = 0;
+  uint64_t decode_failures = 0;
   uint64_t loops = 0;
   int64_t stall_ns = 0;
   std::map<std::string, uint64_t> topics;
@@ -334,7 +350,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, replay_status& x) {
   return f(caf::meta::type_name("troupe::replay_status"), x.state,
            x.position_ns, x.speed, x.published, x.delivered, x.filtered,
-           x.dropped, x.loops, x.stall_ns, x.topics, x.publish_lateness,
+           x.dropped, x.decode_failures, x.loops, x.stall_ns, x.topics, x.publish_lateness,
            x.delivery_lateness, x.error);
 }
 
@@ -383,6 +399,7 @@ CAF_ADD_TYPE_ID(troupe_replay, (troupe::buffer_query))
 CAF_ADD_TYPE_ID(troupe_replay, (troupe::buffer_await_ready))
 CAF_ADD_TYPE_ID(troupe_replay, (troupe::buffer_status))
 CAF_ADD_TYPE_ID(troupe_replay, (troupe::buffer_fill))
+CAF_ADD_TYPE_ID(troupe_replay, (troupe::buffer_timeout))
 CAF_ADD_TYPE_ID(troupe_replay, (troupe::replay_options))
 CAF_ADD_TYPE_ID(troupe_replay, (troupe::replay_load))
 CAF_ADD_TYPE_ID(troupe_replay, (troupe::replay_start))

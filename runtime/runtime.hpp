@@ -44,6 +44,9 @@ public:
 
   broadcaster_actor broadcaster() const { return state_->broadcaster; }
 
+  /// Decoders from replayed values to users' types, by topic or type name.
+  decoder_table& decoders() noexcept { return state_->decoders; }
+
   // -- spawning -------------------------------------------------------------
 
   /// Spawns agent `T` constructed with `(actor_config&, name, xs...)` and
