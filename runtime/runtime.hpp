@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "troupe/actors/agent.hpp"
+#include "troupe/actors/buffer.hpp"
 #include "troupe/actors/broadcaster.hpp"
 #include "troupe/actors/directory.hpp"
 #include "troupe/messages/errors.hpp"
@@ -65,6 +66,11 @@ public:
     track(handle, name, true);
     return handle;
   }
+
+  /// Spawns a replay buffer over `source` and stops it on shutdown. In real
+  /// runs it gets its own thread, so reading overlaps the replay.
+  buffer_actor spawn_buffer(std::shared_ptr<record_source> source,
+                            buffer_options opts = {});
 
   /// Spawns any other actor from a function and stops it on shutdown.
   template <caf::spawn_options Os = caf::no_spawn_options, class F, class... Ts>
