@@ -6,6 +6,7 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/detail/behavior_impl.hpp>
+#include <caf/make_type_erased_tuple_view.hpp>
 #include <caf/match_case.hpp>
 #include <caf/message_view.hpp>
 #include <caf/sec.hpp>
@@ -284,15 +285,24 @@ void agent::dispatch_replay(const replay_batch& batch) {
   ack.count = batch.items.size();
   ack.lateness_ns.reserve(batch.items.size());
   for (auto& item : batch.items) {
-    auto& content = item.content();
-    if (content.empty() || !content.match_element<topic_header>(0))
-      continue;
-    auto deadline = content.get_as<topic_header>(0).deadline_ns;
     auto now = clock().now().time_since_epoch();
     ack.lateness_ns.push_back(
         std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()
-        - deadline);
-    dispatch_topic(content);
+        - item.header.deadline_ns);
+    if (!item.decoded.empty()) {
+      dispatch_topic(item.decoded.content());
+    } else if (tracer()) {
+      // The trace keeps copies of what it sees; a view's copy would still
+      // point into this batch.
+      dispatch_topic(caf::make_message(item.header, item.payload).content());
+    } else {
+      // No message per record. Handlers take payloads by value or const
+      // reference: the view never writes through these.
+      auto view = caf::make_type_erased_tuple_view(
+          const_cast<topic_header&>(item.header),
+          const_cast<value&>(item.payload));
+      dispatch_topic(view);
+    }
   }
   if (auto& sender = current_sender())
     sender->enqueue(ctrl(), caf::make_message_id(),

@@ -356,13 +356,30 @@ typename Inspector::result_type inspect(Inspector& f, replay_status& x) {
 
 // -- replayed deliveries ------------------------------------------------------
 
+/// One replayed delivery inside a `replay_batch`: the header (topic and
+/// scheduled time) and either the dynamic payload, or, when `decoded` is
+/// not empty, the complete `(topic_header, payload...)` message (a decoded
+/// user type, or a delivery shared by several subscribers).
+struct replay_item {
+  topic_header header;
+  value payload;
+  caf::message decoded;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, replay_item& x) {
+  return f(caf::meta::type_name("troupe::replay_item"), x.header, x.payload,
+           x.decoded);
+}
+
 /// Sent by a broadcaster's replay to an agent subscribed to replayed
-/// topics: each item is a `(topic_header, payload...)` delivery whose
-/// header carries the record's scheduled time. The agent base dispatches
-/// every item to its topic handlers and answers the sender with one
-/// `replay_ack`; users never see this message.
+/// topics. The agent base dispatches every item to its topic handlers, in
+/// order, as if it had arrived as `(topic_header, payload)`, and answers
+/// the sender with one `replay_ack`; users never see this message. Batches
+/// carry payloads without a message per record, which is what lets a
+/// max-rate replay go faster than one mailbox operation per record.
 struct replay_batch {
-  std::vector<caf::message> items;
+  std::vector<replay_item> items;
 };
 
 template <class Inspector>
@@ -416,6 +433,7 @@ CAF_ADD_TYPE_ID(troupe_replay, (troupe::replay_await_end))
 CAF_ADD_TYPE_ID(troupe_replay, (troupe::replay_tick))
 CAF_ADD_TYPE_ID(troupe_replay, (troupe::lateness_summary))
 CAF_ADD_TYPE_ID(troupe_replay, (troupe::replay_status))
+CAF_ADD_TYPE_ID(troupe_replay, (troupe::replay_item))
 CAF_ADD_TYPE_ID(troupe_replay, (troupe::replay_batch))
 CAF_ADD_TYPE_ID(troupe_replay, (troupe::replay_ack))
 

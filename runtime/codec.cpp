@@ -1,6 +1,7 @@
 #include "troupe/runtime/codec.hpp"
 
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -487,6 +488,7 @@ private:
   bool object(value& out, int depth) {
     ++pos_; // '{'
     std::vector<value> items;
+    items.reserve(8);
     skip_space();
     if (pos_ < text_.size() && text_[pos_] == '}') {
       ++pos_;
@@ -661,34 +663,36 @@ private:
       if (pos_ == exp)
         return fail("digits expected in exponent");
     }
-    // strtod / strtoll need a terminated copy; numbers are short.
-    auto len = pos_ - start;
-    if (len >= 64)
-      return fail("number too long");
-    char buf[64];
-    std::memcpy(buf, text_.data() + start, len);
-    buf[len] = '\0';
-    errno = 0;
+    auto* first = text_.data() + start;
+    auto* last = text_.data() + pos_;
     if (!real) {
-      if (buf[0] == '-') {
-        auto x = std::strtoll(buf, nullptr, 10);
-        if (errno == 0) {
-          out = value{static_cast<int64_t>(x)};
-          return true;
-        }
-      } else {
-        auto x = std::strtoull(buf, nullptr, 10);
-        if (errno == 0) {
-          if (x <= static_cast<unsigned long long>(INT64_MAX))
-            out = value{static_cast<int64_t>(x)};
-          else
-            out = value{static_cast<uint64_t>(x)};
-          return true;
-        }
+      int64_t x = 0;
+      auto res = std::from_chars(first, last, x);
+      if (res.ec == std::errc{} && res.ptr == last) {
+        out = value{x};
+        return true;
       }
-      errno = 0; // out of integer range: read it as a real
+      uint64_t u = 0;
+      res = std::from_chars(first, last, u);
+      if (res.ec == std::errc{} && res.ptr == last) {
+        out = value{u};
+        return true;
+      }
+      // Out of integer range: read it as a real.
     }
-    out = value{std::strtod(buf, nullptr)};
+    double x = 0;
+    auto res = std::from_chars(first, last, x);
+    if (res.ec == std::errc::result_out_of_range) {
+      x = first[0] == '-' ? -HUGE_VAL : HUGE_VAL;
+      // Tiny magnitudes underflow to zero rather than overflow.
+      auto e = std::string_view{first, static_cast<size_t>(last - first)};
+      auto epos = e.find_first_of("eE");
+      if (epos != std::string_view::npos && e.find('-', epos) != std::string_view::npos)
+        x = first[0] == '-' ? -0.0 : 0.0;
+    } else if (res.ec != std::errc{} || res.ptr != last) {
+      return fail("bad number");
+    }
+    out = value{x};
     return true;
   }
 

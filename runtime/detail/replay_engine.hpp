@@ -122,7 +122,7 @@ private:
     uint64_t in_flight = 0;
     bool is_agent = false;
     caf::actor handle;
-    std::vector<caf::message> batch;
+    std::vector<replay_item> batch;
   };
 
   /// Where a record goes: its topic after filters and remaps.
@@ -166,7 +166,6 @@ private:
   /// Delivers `rec` due at `due` (now or through the timing thread). False
   /// when a subscriber has no credit and the policy is to wait.
   bool publish(record& rec, time_point due, time_point now);
-  caf::message delivery(record& rec, const route& r, time_point due);
   subscriber& subscriber_of(const caf::actor& who);
   void flush();
   void answer_waiters();
@@ -182,6 +181,9 @@ private:
   std::unordered_map<std::string, route> routes_;
   topic_cache topics_;
   std::unordered_map<caf::actor_addr, subscriber> subscribers_;
+  // Scratch lists of one publish (kept to avoid allocating per record).
+  std::vector<subscriber*> agents_;
+  std::vector<subscriber*> others_;
   std::deque<record> queue_;
   bool exhausted_ = false;
   bool pull_in_flight_ = false;

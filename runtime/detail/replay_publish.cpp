@@ -88,23 +88,6 @@ replay_engine::subscriber_of(const caf::actor& who) {
   return i->second;
 }
 
-caf::message replay_engine::delivery(record& rec, const route& r,
-                                     time_point due) {
-  auto& entry = host_.shared().topics.intern(r.name);
-  topic_header hdr{entry.id(), ns_of(due)};
-  if (r.decoder) {
-    auto msg = (*r.decoder)(hdr, std::move(rec.payload));
-    if (msg)
-      return std::move(*msg);
-    if (decode_failures_++ == 0)
-      log::warning("replay: record at line {} on '{}' failed to decode: {} "
-                   "(further failures are counted)",
-                   rec.line, r.name, to_text(msg.error()));
-    return caf::message{};
-  }
-  return caf::make_message(hdr, std::move(rec.payload));
-}
-
 bool replay_engine::publish(record& rec, time_point due, time_point now) {
   auto& r = route_of(rec);
   if (!r.pass) {
@@ -134,62 +117,90 @@ bool replay_engine::publish(record& rec, time_point due, time_point now) {
   std::optional<record> kept;
   if (precise() && due > now)
     kept = rec; // to put back if a pause cancels it before it fires
-  auto msg = delivery(rec, r, due);
-  if (msg.empty())
-    return true; // counted as a decode failure
+  agents_.clear();
+  others_.clear();
+  for (auto& who : subs) {
+    auto& s = subscriber_of(who);
+    if (!s.is_agent)
+      others_.push_back(&s);
+    else if (s.in_flight >= opts_.window)
+      ++dropped_;
+    else
+      agents_.push_back(&s);
+  }
+  topic_header hdr{view.topic->id(), ns_of(due)};
+  if (auto* log = host_.shared().tracer())
+    log->add(trace_entry{"troupe.broadcaster", trace_kind::published, r.name,
+                         caf::make_message(rec.payload), now});
+  // One agent alone takes the payload itself; anything else shares one
+  // message (a decoded type, or a delivery to several subscribers).
+  caf::message shared;
+  if (r.decoder) {
+    auto msg = (*r.decoder)(hdr, std::move(rec.payload));
+    if (!msg) {
+      if (decode_failures_++ == 0)
+        log::warning("replay: record at line {} on '{}' failed to decode: {} "
+                     "(further failures are counted)",
+                     rec.line, r.name, to_text(msg.error()));
+      return true;
+    }
+    shared = std::move(*msg);
+  } else if (!others_.empty() || agents_.size() > 1) {
+    shared = caf::make_message(hdr, std::move(rec.payload));
+  }
+  auto make_item = [&] {
+    return shared.empty() ? replay_item{hdr, std::move(rec.payload), {}}
+                          : replay_item{hdr, {}, shared};
+  };
   view.topic->count_published();
   ++published_;
   ++topic_counts_[r.name];
-  if (auto* log = host_.shared().tracer())
-    log->add(trace_entry{"troupe.broadcaster", trace_kind::published, r.name,
-                         caf::message::copy(msg.content()).drop(1), now});
-  std::vector<caf::actor> agents;
-  std::vector<caf::actor> others;
-  for (auto& who : subs) {
-    auto& s = subscriber_of(who);
-    if (!s.is_agent) {
-      others.push_back(who);
-      continue;
-    }
-    if (s.in_flight >= opts_.window) {
-      ++dropped_;
-      continue;
-    }
-    ++s.in_flight;
-    agents.push_back(who);
-  }
+  for (auto* s : agents_)
+    ++s->in_flight;
   if (!kept) {
     // Due now: deliver from this actor.
     publish_lateness_.add((now - due).count());
-    for (auto& who : others)
-      who->enqueue(host_.self(), caf::make_message_id(), msg, host_.context());
-    for (auto& who : agents) {
-      auto& s = subscribers_[who.address()];
-      s.batch.push_back(msg);
-      if (s.batch.size() >= max_batch) {
-        who->enqueue(host_.self(), caf::make_message_id(),
-                     caf::make_message(replay_batch{std::move(s.batch)}),
-                     host_.context());
-        s.batch.clear();
+    for (auto* s : others_)
+      s->handle->enqueue(host_.self(), caf::make_message_id(), shared,
+                         host_.context());
+    for (auto* s : agents_) {
+      s->batch.push_back(make_item());
+      if (s->batch.size() >= max_batch) {
+        s->handle->enqueue(host_.self(), caf::make_message_id(),
+                           caf::make_message(replay_batch{std::move(s->batch)}),
+                           host_.context());
+        s->batch.clear();
+        s->batch.reserve(max_batch);
       }
     }
     return true;
   }
   // Due soon: the timing thread enqueues it at its time, from its thread.
-  auto batch = caf::make_message(replay_batch{{msg}});
+  std::vector<caf::actor> agents;
+  std::vector<caf::actor> others;
   handed h{next_seq_++, std::move(*kept), {}, r.name};
-  for (auto& who : agents)
-    h.agents.push_back(who.address());
+  for (auto* s : agents_) {
+    agents.push_back(s->handle);
+    h.agents.push_back(s->handle.address());
+  }
+  for (auto* s : others_)
+    others.push_back(s->handle);
+  caf::message batch;
+  if (!agents.empty()) {
+    replay_batch single;
+    single.items.push_back(make_item());
+    batch = caf::make_message(std::move(single));
+  }
   auto self = host_.self();
-  timer_->push(
-      {ns_of(due), h.seq,
-       [self, agents{std::move(agents)}, others{std::move(others)}, msg,
-        batch] {
-         for (auto& who : others)
-           who->enqueue(self, caf::make_message_id(), msg, nullptr);
-         for (auto& who : agents)
-           who->enqueue(self, caf::make_message_id(), batch, nullptr);
-       }});
+  timer_->push({ns_of(due), h.seq,
+                [self, agents{std::move(agents)}, others{std::move(others)},
+                 shared, batch] {
+                  for (auto& who : others)
+                    who->enqueue(self, caf::make_message_id(), shared,
+                                 nullptr);
+                  for (auto& who : agents)
+                    who->enqueue(self, caf::make_message_id(), batch, nullptr);
+                }});
   handed_.push_back(std::move(h));
   return true;
 }

@@ -282,6 +282,16 @@ TEST_CASE_FIXTURE(replay_fixture, "R13: one record at 0.0 goes out exactly "
   CHECK(got[0] == x.payload);
 }
 
+TEST_CASE_FIXTURE(replay_fixture, "without a trace attached, payloads reach "
+                                  "handlers without a message per record") {
+  // The fixture's trace makes the agent copy each delivery into a message;
+  // detached, the agent hands its handlers a view into the batch.
+  rt().state()->trace.store(nullptr);
+  REQUIRE(!replay({mcl_dir("dataset")}));
+  CHECK(replay_to_end().state == "finished");
+  CHECK(sunk().seen == fixture_labels());
+}
+
 TEST_CASE_FIXTURE(replay_fixture, "R16: nothing goes out before the buffer "
                                   "is ready") {
   auto src = troupe::open_logs({mcl_dir("dataset")}, {});
