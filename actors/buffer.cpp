@@ -43,10 +43,16 @@ struct pending_ready {
   caf::typed_response_promise<buffer_status> promise;
 };
 
+/// A stored record with its size, computed once.
+struct stored_record {
+  record rec;
+  size_t bytes;
+};
+
 struct buffer_state {
   std::shared_ptr<record_source> source;
   buffer_options opts;
-  std::deque<record> store;
+  std::deque<stored_record> store;
   uint64_t stored_bytes = 0;
   bool running = false;
   bool ready = false;
@@ -102,10 +108,12 @@ struct buffer_state {
       switch (source->next(rec, why)) {
         case record_source::result::end: exhausted = true; break;
         case record_source::result::bad: note_bad(std::move(why)); break;
-        case record_source::result::record:
+        case record_source::result::record: {
           ++records_read;
-          stored_bytes += footprint(rec);
-          store.push_back(std::move(rec));
+          auto bytes = footprint(rec);
+          stored_bytes += bytes;
+          store.push_back(stored_record{std::move(rec), bytes});
+        }
       }
     }
     peak_stored = std::max<uint64_t>(peak_stored, store.size());
@@ -119,8 +127,8 @@ struct buffer_state {
     auto n = std::min<size_t>(max, store.size());
     result.records.reserve(n);
     for (size_t i = 0; i < n; ++i) {
-      stored_bytes -= footprint(store.front());
-      result.records.push_back(std::move(store.front()));
+      stored_bytes -= store.front().bytes;
+      result.records.push_back(std::move(store.front().rec));
       store.pop_front();
     }
     records_served += n;

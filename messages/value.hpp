@@ -86,6 +86,53 @@ public:
   /// A map from string keys.
   static value map(std::vector<std::pair<std::string, value>> members);
 
+  // -- in-place setters (for decoders: no temporaries, no moves) ------------
+
+  void set_nil() noexcept { reset(kind::nil); }
+
+  void set_bool(bool x) noexcept {
+    reset(kind::boolean);
+    int_ = x ? 1 : 0;
+  }
+
+  void set_int(int64_t x) noexcept {
+    reset(kind::integer);
+    int_ = x;
+  }
+
+  void set_uint(uint64_t x) noexcept {
+    reset(kind::unsigned_integer);
+    int_ = static_cast<int64_t>(x);
+  }
+
+  void set_real(double x) noexcept {
+    reset(kind::real);
+    real_ = x;
+  }
+
+  /// Turns this into an empty string and returns it for filling.
+  std::string& set_string() noexcept {
+    reset(kind::string);
+    return str_;
+  }
+
+  std::string& set_binary() noexcept {
+    reset(kind::binary);
+    return str_;
+  }
+
+  /// Turns this into an empty array and returns its elements for filling.
+  std::vector<value>& set_array() noexcept {
+    reset(kind::array);
+    return items_;
+  }
+
+  /// Turns this into an empty map; fill with keys and values alternating.
+  std::vector<value>& set_map() noexcept {
+    reset(kind::map);
+    return items_;
+  }
+
   // -- observers ------------------------------------------------------------
 
   kind type() const noexcept { return kind_; }
@@ -116,6 +163,8 @@ public:
 
   /// The text of a string or the bytes of a binary.
   const std::string& as_string() const noexcept { return str_; }
+
+  std::string& as_string() noexcept { return str_; }
 
   /// Array elements, or map keys and values alternating.
   const std::vector<value>& items() const noexcept { return items_; }
@@ -149,6 +198,14 @@ public:
   }
 
 private:
+  void reset(kind k) noexcept {
+    kind_ = k;
+    int_ = 0;
+    real_ = 0;
+    str_.clear();
+    items_.clear();
+  }
+
   // Serialized as its underlying integer; every enumerator is valid.
   uint8_t& kind_code_ref() noexcept {
     return reinterpret_cast<uint8_t&>(kind_);

@@ -14,14 +14,27 @@ namespace troupe::codec {
 
 namespace {
 
+/// Hex digit values, -1 for anything else (a table: hex decoding is the
+/// hottest loop of reading MCL logs).
+struct hex_table {
+  int8_t values[256];
+
+  constexpr hex_table() : values() {
+    for (int i = 0; i < 256; ++i)
+      values[i] = -1;
+    for (int i = 0; i < 10; ++i)
+      values['0' + i] = static_cast<int8_t>(i);
+    for (int i = 0; i < 6; ++i) {
+      values['a' + i] = static_cast<int8_t>(10 + i);
+      values['A' + i] = static_cast<int8_t>(10 + i);
+    }
+  }
+};
+
+constexpr hex_table hex_values;
+
 int hex_digit(char c) noexcept {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
+  return hex_values.values[static_cast<unsigned char>(c)];
 }
 
 } // namespace
@@ -32,15 +45,21 @@ bool decode_hex(std::string_view text, std::string& out, std::string& error) {
     return false;
   }
   out.resize(text.size() / 2);
+  auto* dst = out.data();
+  int bad = 0;
   for (size_t i = 0; i < text.size(); i += 2) {
     auto hi = hex_digit(text[i]);
     auto lo = hex_digit(text[i + 1]);
-    if (hi < 0 || lo < 0) {
-      auto pos = hi < 0 ? i : i + 1;
-      error = "bad hex digit at payload column " + std::to_string(pos + 1);
-      return false;
-    }
-    out[i / 2] = static_cast<char>((hi << 4) | lo);
+    bad |= hi | lo; // negative if any digit was bad
+    dst[i / 2] = static_cast<char>((hi << 4) | lo);
+  }
+  if (bad < 0) {
+    for (size_t i = 0; i < text.size(); ++i)
+      if (hex_digit(text[i]) < 0) {
+        error = "bad hex digit at payload column " + std::to_string(i + 1);
+        break;
+      }
+    return false;
   }
   return true;
 }
@@ -72,11 +91,11 @@ public:
     if (!byte(tag))
       return false;
     if (tag <= 0x7f) {
-      out = value{static_cast<int64_t>(tag)};
+      out.set_int(tag);
       return true;
     }
     if (tag >= 0xe0) {
-      out = value{static_cast<int64_t>(static_cast<int8_t>(tag))};
+      out.set_int(static_cast<int8_t>(tag));
       return true;
     }
     if ((tag & 0xf0) == 0x80)
@@ -86,9 +105,9 @@ public:
     if ((tag & 0xe0) == 0xa0)
       return str(tag & 0x1f, out);
     switch (tag) {
-      case 0xc0: out = value{}; return true;
-      case 0xc2: out = value{false}; return true;
-      case 0xc3: out = value{true}; return true;
+      case 0xc0: out.set_nil(); return true;
+      case 0xc2: out.set_bool(false); return true;
+      case 0xc3: out.set_bool(true); return true;
       case 0xc4: return read_sized<uint8_t>(out, &msgpack_reader::bin);
       case 0xc5: return read_sized<uint16_t>(out, &msgpack_reader::bin);
       case 0xc6: return read_sized<uint32_t>(out, &msgpack_reader::bin);
@@ -98,7 +117,7 @@ public:
           return false;
         float x;
         std::memcpy(&x, &bits, sizeof(x));
-        out = value{static_cast<double>(x)};
+        out.set_real(x);
         return true;
       }
       case 0xcb: {
@@ -107,7 +126,7 @@ public:
           return false;
         double x;
         std::memcpy(&x, &bits, sizeof(x));
-        out = value{x};
+        out.set_real(x);
         return true;
       }
       case 0xcc: return unsigned_int<uint8_t>(out);
@@ -190,9 +209,9 @@ private:
     // Small unsigned values read back as plain integers, as msgpack
     // libraries do, so that re-encoding picks the same smallest form.
     if (static_cast<uint64_t>(x) <= static_cast<uint64_t>(INT64_MAX))
-      out = value{static_cast<int64_t>(x)};
+      out.set_int(static_cast<int64_t>(x));
     else
-      out = value{static_cast<uint64_t>(x)};
+      out.set_uint(x);
     return true;
   }
 
@@ -201,7 +220,7 @@ private:
     T x = 0;
     if (!big_endian(x))
       return false;
-    out = value{static_cast<int64_t>(static_cast<Signed>(x))};
+    out.set_int(static_cast<Signed>(x));
     return true;
   }
 
@@ -222,19 +241,11 @@ private:
   }
 
   bool str(size_t n, value& out) {
-    std::string text;
-    if (!span(n, text))
-      return false;
-    out = value{std::move(text)};
-    return true;
+    return span(n, out.set_string());
   }
 
   bool bin(size_t n, value& out) {
-    std::string bytes;
-    if (!span(n, bytes))
-      return false;
-    out = value::binary(std::move(bytes));
-    return true;
+    return span(n, out.set_binary());
   }
 
 
@@ -243,22 +254,22 @@ private:
     // hold before allocating for them.
     if (n > bytes_.size() - pos_)
       return truncated();
-    std::vector<value> items(n);
+    auto& items = out.set_array();
+    items.resize(n);
     for (auto& item : items)
       if (!read(item, depth + 1))
         return false;
-    out = value::array(std::move(items));
     return true;
   }
 
   bool read_map(size_t n, value& out, int depth) {
     if (n > (bytes_.size() - pos_) / 2)
       return truncated();
-    std::vector<value> items(n * 2);
+    auto& items = out.set_map();
+    items.resize(n * 2);
     for (auto& item : items)
       if (!read(item, depth + 1))
         return false;
-    out = value::map(std::move(items));
     return true;
   }
 
@@ -405,6 +416,46 @@ public:
     return true;
   }
 
+  /// Parses a top-level object, each member's value into the slot that
+  /// `slot_of(key)` names (or a scratch value).
+  bool members(void* ctx, value* (*slot_of)(void*, std::string_view)) {
+    skip_space();
+    if (pos_ >= text_.size() || text_[pos_] != '{')
+      return fail("a record must be a JSON object");
+    ++pos_;
+    skip_space();
+    if (pos_ < text_.size() && text_[pos_] == '}') {
+      ++pos_;
+    } else {
+      value scratch;
+      std::string key;
+      for (;;) {
+        skip_space();
+        if (pos_ >= text_.size() || text_[pos_] != '"')
+          return fail("expected a string key");
+        key.clear();
+        if (!string(key) || !expect(':'))
+          return false;
+        skip_space();
+        auto* slot = slot_of(ctx, key);
+        if (!read(slot != nullptr ? *slot : scratch, 1))
+          return false;
+        skip_space();
+        if (pos_ < text_.size() && text_[pos_] == ',') {
+          ++pos_;
+          continue;
+        }
+        if (!expect('}'))
+          return false;
+        break;
+      }
+    }
+    skip_space();
+    if (pos_ != text_.size())
+      return fail("unexpected text after the JSON value");
+    return true;
+  }
+
   std::string error;
 
 private:
@@ -421,11 +472,10 @@ private:
       ++pos_;
   }
 
-  bool literal(std::string_view word, value x, value& out) {
+  bool literal(std::string_view word) {
     if (text_.substr(pos_, word.size()) != word)
       return fail("unexpected character");
     pos_ += word.size();
-    out = std::move(x);
     return true;
   }
 
@@ -437,16 +487,10 @@ private:
     switch (text_[pos_]) {
       case '{': return object(out, depth);
       case '[': return array(out, depth);
-      case '"': {
-        std::string text;
-        if (!string(text))
-          return false;
-        out = value{std::move(text)};
-        return true;
-      }
-      case 't': return literal("true", value{true}, out);
-      case 'f': return literal("false", value{false}, out);
-      case 'n': return literal("null", value{}, out);
+      case '"': return string(out.set_string());
+      case 't': out.set_bool(true); return literal("true");
+      case 'f': out.set_bool(false); return literal("false");
+      case 'n': out.set_nil(); return literal("null");
       default: return number(out);
     }
   }
@@ -461,11 +505,10 @@ private:
 
   bool array(value& out, int depth) {
     ++pos_; // '['
-    std::vector<value> items;
+    auto& items = out.set_array();
     skip_space();
     if (pos_ < text_.size() && text_[pos_] == ']') {
       ++pos_;
-      out = value::array(std::move(items));
       return true;
     }
     for (;;) {
@@ -478,34 +521,29 @@ private:
         ++pos_;
         continue;
       }
-      if (!expect(']'))
-        return false;
-      out = value::array(std::move(items));
-      return true;
+      return expect(']');
     }
   }
 
   bool object(value& out, int depth) {
     ++pos_; // '{'
-    std::vector<value> items;
+    auto& items = out.set_map();
     items.reserve(8);
     skip_space();
     if (pos_ < text_.size() && text_[pos_] == '}') {
       ++pos_;
-      out = value::map(std::move(items));
       return true;
     }
     for (;;) {
       skip_space();
       if (pos_ >= text_.size() || text_[pos_] != '"')
         return fail("expected a string key");
-      std::string key;
-      if (!string(key))
+      items.emplace_back();
+      if (!string(items.back().set_string()))
         return false;
       if (!expect(':'))
         return false;
       skip_space();
-      items.emplace_back(std::move(key));
       items.emplace_back();
       if (!read(items.back(), depth + 1))
         return false;
@@ -516,7 +554,6 @@ private:
       }
       if (!expect('}'))
         return false;
-      out = value::map(std::move(items));
       return special_form(out);
     }
   }
@@ -669,13 +706,13 @@ private:
       int64_t x = 0;
       auto res = std::from_chars(first, last, x);
       if (res.ec == std::errc{} && res.ptr == last) {
-        out = value{x};
+        out.set_int(x);
         return true;
       }
       uint64_t u = 0;
       res = std::from_chars(first, last, u);
       if (res.ec == std::errc{} && res.ptr == last) {
-        out = value{u};
+        out.set_uint(u);
         return true;
       }
       // Out of integer range: read it as a real.
@@ -692,7 +729,7 @@ private:
     } else if (res.ec != std::errc{} || res.ptr != last) {
       return fail("bad number");
     }
-    out = value{x};
+    out.set_real(x);
     return true;
   }
 
@@ -701,6 +738,17 @@ private:
 };
 
 } // namespace
+
+bool parse_json_members(std::string_view text, void* ctx,
+                        value* (*slot_of)(void*, std::string_view),
+                        std::string& error) {
+  json_reader reader{text};
+  if (!reader.members(ctx, slot_of)) {
+    error = std::move(reader.error);
+    return false;
+  }
+  return true;
+}
 
 bool parse_json(std::string_view text, value& out, std::string& error) {
   json_reader reader{text};

@@ -33,4 +33,12 @@ void append_msgpack(std::string& out, const value& x);
 /// `to_json` writes.
 bool parse_json(std::string_view text, value& out, std::string& error);
 
+/// Parses one JSON object member by member without building the object:
+/// each member's value goes into `slot_of(ctx, key)`, or is parsed and
+/// dropped when that returns nullptr. Used for records, whose top level is
+/// known.
+bool parse_json_members(std::string_view text, void* ctx,
+                        value* (*slot_of)(void*, std::string_view),
+                        std::string& error);
+
 } // namespace troupe::codec

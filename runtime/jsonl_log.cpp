@@ -10,64 +10,83 @@
 
 namespace troupe::jsonl {
 
-bool parse_line(std::string_view line, record& out, std::string& error) {
-  value doc;
-  if (!codec::parse_json(line, doc, error))
-    return false;
-  if (!doc.is_map()) {
-    error = "a record must be a JSON object";
-    return false;
-  }
+namespace {
+
+/// Where the members of a record line go while it is parsed.
+struct line_slots {
+  record* out;
+  value time;
+  value topic;
+  value type;
   bool has_time = false;
   bool has_topic = false;
   bool has_payload = false;
-  out.type.clear();
-  auto& items = doc.items();
-  for (size_t i = 0; i + 1 < items.size(); i += 2) {
-    auto& key = items[i].as_string();
-    auto& val = items[i + 1];
+  bool has_type = false;
+
+  static value* slot_of(void* ctx, std::string_view key) {
+    auto& self = *static_cast<line_slots*>(ctx);
     if (key == "elapsed_time") {
-      if (!val.is_number()) {
-        error = "field 'elapsed_time' must be a number";
-        return false;
-      }
-      auto seconds = val.to_double();
-      if (!std::isfinite(seconds) || seconds < 0) {
-        error = "field 'elapsed_time' must be a non-negative number";
-        return false;
-      }
-      if (seconds > 9.2e9) {
-        error = "field 'elapsed_time' is out of range";
-        return false;
-      }
-      out.elapsed_ns = detail::seconds_to_ns(seconds);
-      has_time = true;
-    } else if (key == "topic") {
-      if (!val.is_string()) {
-        error = "field 'topic' must be a string";
-        return false;
-      }
-      out.topic = val.as_string();
-      has_topic = true;
-    } else if (key == "payload") {
-      out.payload = std::move(items[i + 1]);
-      has_payload = true;
-    } else if (key == "type") {
-      if (!val.is_string()) {
-        error = "field 'type' must be a string";
-        return false;
-      }
-      out.type = val.as_string();
+      self.has_time = true;
+      return &self.time;
     }
+    if (key == "topic") {
+      self.has_topic = true;
+      return &self.topic;
+    }
+    if (key == "payload") {
+      self.has_payload = true;
+      return &self.out->payload;
+    }
+    if (key == "type") {
+      self.has_type = true;
+      return &self.type;
+    }
+    return nullptr;
   }
-  if (!has_time || !has_topic || !has_payload) {
+};
+
+} // namespace
+
+bool parse_line(std::string_view line, record& out, std::string& error) {
+  line_slots slots{&out, {}, {}, {}};
+  out.payload = value{};
+  if (!codec::parse_json_members(line, &slots, &line_slots::slot_of, error))
+    return false;
+  if (!slots.has_time || !slots.has_topic || !slots.has_payload) {
     error = std::string{"missing field '"}
-            + (!has_time ? "elapsed_time" : !has_topic ? "topic" : "payload")
+            + (!slots.has_time    ? "elapsed_time"
+               : !slots.has_topic ? "topic"
+                                  : "payload")
             + "'";
     return false;
   }
-  if (out.type.empty())
-    out.type = std::string{out.payload.string_member("name")};
+  if (!slots.time.is_number()) {
+    error = "field 'elapsed_time' must be a number";
+    return false;
+  }
+  auto seconds = slots.time.to_double();
+  if (!std::isfinite(seconds) || seconds < 0) {
+    error = "field 'elapsed_time' must be a non-negative number";
+    return false;
+  }
+  if (seconds > 9.2e9) {
+    error = "field 'elapsed_time' is out of range";
+    return false;
+  }
+  if (!slots.topic.is_string()) {
+    error = "field 'topic' must be a string";
+    return false;
+  }
+  if (slots.has_type && !slots.type.is_string()) {
+    error = "field 'type' must be a string";
+    return false;
+  }
+  out.elapsed_ns = detail::seconds_to_ns(seconds);
+  out.topic = std::move(slots.topic.as_string());
+  if (slots.has_type)
+    out.type = std::move(slots.type.as_string());
+  else
+    out.type.assign(out.payload.string_member("name"));
   return true;
 }
 

@@ -304,6 +304,7 @@ int main(int argc, char** argv) {
   double rate = 1000;
   std::string dir;
   std::string file;
+  int threads = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string key = argv[i];
     if (key == "--case")
@@ -320,6 +321,8 @@ int main(int argc, char** argv) {
       dir = argv[i + 1];
     else if (key == "--file")
       file = argv[i + 1];
+    else if (key == "--threads")
+      threads = std::atoi(argv[i + 1]);
   }
   troupe::log::set_level(troupe::log::level::error);
   if (which == "rss-child")
@@ -328,7 +331,7 @@ int main(int argc, char** argv) {
     // One max-rate replay of an existing log (for profiling).
     troupe::replay_options opts;
     opts.max_rate = true;
-    auto run = replay_file(file, records, opts);
+    auto run = replay_file(file, records, opts, threads);
     std::printf("%.0f records/s\n", static_cast<double>(records) / run.seconds);
     return 0;
   }
