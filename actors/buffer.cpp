@@ -84,6 +84,9 @@ struct buffer_state {
     result.records_read = records_read;
     result.records_served = records_served;
     result.peak_stored = peak_stored;
+    result.bad_count = bad_count;
+    result.bytes_read = source->bytes_read();
+    result.bytes_total = source->bytes_total();
     result.bad_records = bad;
     return result;
   }

@@ -119,6 +119,9 @@ struct buffer_status {
   uint64_t records_read = 0;
   uint64_t records_served = 0;
   uint64_t peak_stored = 0;
+  uint64_t bad_count = 0;
+  uint64_t bytes_read = 0;
+  uint64_t bytes_total = 0;
   std::vector<bad_record> bad_records;
 };
 
@@ -157,7 +160,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, buffer_status& x) {
   return f(caf::meta::type_name("troupe::buffer_status"), x.running, x.ready,
            x.data_pending, x.stored, x.stored_bytes, x.records_read,
-           x.records_served, x.peak_stored, x.bad_records);
+           x.records_served, x.peak_stored, x.bad_count, x.bytes_read,
+           x.bytes_total, x.bad_records);
 }
 
 // -- replay options and controls ---------------------------------------------
@@ -205,6 +209,9 @@ struct replay_options {
   bool precise = true;
   /// How long `start` waits for the buffer to be ready (ns; no_time: ever).
   int64_t ready_timeout_ns = 10'000'000'000;
+  /// Receives every published record, subscribed or not, as replay batches
+  /// with credit (it must answer each with a `replay_ack`): the CLI's sinks.
+  caf::actor tap;
 };
 
 template <class Inspector>
@@ -213,7 +220,7 @@ typename Inspector::result_type inspect(Inspector& f, replay_options& x) {
            x.loop, x.start_offset_ns, x.until_ns, x.duration_ns, x.delay_ns,
            x.start_paused, x.topics, x.include, x.exclude, x.remaps,
            x.clock_hz, x.clock_topic, x.drop_when_slow, x.window, x.pull_size,
-           x.precise, x.ready_timeout_ns);
+           x.precise, x.ready_timeout_ns, x.tap);
 }
 
 /// Sent to a broadcaster: replay the records of `buffer` (a `buffer_actor`)
@@ -364,12 +371,14 @@ struct replay_item {
   topic_header header;
   value payload;
   caf::message decoded;
+  /// The record's log time (ns).
+  int64_t elapsed_ns = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, replay_item& x) {
   return f(caf::meta::type_name("troupe::replay_item"), x.header, x.payload,
-           x.decoded);
+           x.decoded, x.elapsed_ns);
 }
 
 /// Sent by a broadcaster's replay to an agent subscribed to replayed
@@ -398,6 +407,31 @@ struct replay_ack {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, replay_ack& x) {
   return f(caf::meta::type_name("troupe::replay_ack"), x.count, x.lateness_ns);
+}
+
+// -- sinks and recorders -----------------------------------------------------
+
+/// Sent to a replay sink or a recorder: its counters. Reply: `sink_status`.
+struct sink_query {};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, sink_query&) {
+  return f(caf::meta::type_name("troupe::sink_query"));
+}
+
+/// Reply of a replay sink or recorder to `sink_query`: records taken,
+/// per topic, the files written (recorders) and the first error, if any.
+struct sink_status {
+  uint64_t records = 0;
+  std::map<std::string, uint64_t> topics;
+  std::vector<std::string> files;
+  std::string error;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, sink_status& x) {
+  return f(caf::meta::type_name("troupe::sink_status"), x.records, x.topics,
+           x.files, x.error);
 }
 
 } // namespace troupe
@@ -436,5 +470,7 @@ CAF_ADD_TYPE_ID(troupe_replay, (troupe::replay_status))
 CAF_ADD_TYPE_ID(troupe_replay, (troupe::replay_item))
 CAF_ADD_TYPE_ID(troupe_replay, (troupe::replay_batch))
 CAF_ADD_TYPE_ID(troupe_replay, (troupe::replay_ack))
+CAF_ADD_TYPE_ID(troupe_replay, (troupe::sink_query))
+CAF_ADD_TYPE_ID(troupe_replay, (troupe::sink_status))
 
 CAF_END_TYPE_ID_BLOCK(troupe_replay)

@@ -117,6 +117,8 @@ caf::error log_writer::open_part(output& out) {
 }
 
 caf::error log_writer::write(const record& x) {
+  if (closed_)
+    return make_error(errc::wrong_state, path_ + ": the writer is closed");
   auto out = output_for(x);
   if (!out)
     return out.error();
@@ -141,7 +143,15 @@ caf::error log_writer::write(const record& x) {
   return caf::none;
 }
 
+caf::error log_writer::flush() {
+  for (auto& kvp : outputs_)
+    if (kvp.second.file != nullptr && std::fflush(kvp.second.file) != 0)
+      return make_error(errc::io_error, path_ + ": write failed");
+  return caf::none;
+}
+
 caf::error log_writer::close() {
+  closed_ = true;
   caf::error result;
   for (auto& kvp : outputs_) {
     if (kvp.second.file != nullptr) {

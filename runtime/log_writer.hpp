@@ -51,7 +51,11 @@ public:
 
   caf::error write(const record& x);
 
-  /// Flushes and closes every file. Also done by the destructor.
+  /// Flushes every file (what was written is complete on disk).
+  caf::error flush();
+
+  /// Flushes and closes every file; writing afterwards is an error. Also
+  /// done by the destructor.
   caf::error close();
 
   /// Every file written so far.
@@ -83,6 +87,7 @@ private:
   std::vector<std::string> files_;
   std::string line_;
   uint64_t records_ = 0;
+  bool closed_ = false;
 };
 
 } // namespace troupe

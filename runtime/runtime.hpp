@@ -72,6 +72,10 @@ public:
   buffer_actor spawn_buffer(std::shared_ptr<record_source> source,
                             buffer_options opts = {});
 
+  /// Stops `who` (spawned elsewhere) on shutdown like the actors spawned
+  /// here.
+  void adopt(const caf::actor& who) { track(who, {}, false); }
+
   /// Spawns any other actor from a function and stops it on shutdown.
   template <caf::spawn_options Os = caf::no_spawn_options, class F, class... Ts>
   auto spawn(F fun, Ts&&... xs) {

@@ -114,6 +114,11 @@ caf::error replay_engine::load(replay_options opts, bool precise_allowed) {
   delivery_lateness_.clear();
   error_.clear();
   failure_ = caf::error{};
+  tap_ = nullptr;
+  if (opts_.tap) {
+    tap_ = &subscriber_of(opts_.tap);
+    tap_->is_agent = true; // taps acknowledge batches
+  }
   phase_ = phase::idle;
   if (precise_allowed && opts_.precise && !opts_.max_rate)
     timer_ = std::make_unique<timing_thread>(&publish_lateness_,

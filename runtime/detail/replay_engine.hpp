@@ -184,6 +184,8 @@ private:
   // Scratch lists of one publish (kept to avoid allocating per record).
   std::vector<subscriber*> agents_;
   std::vector<subscriber*> others_;
+  /// The tap (see `replay_options::tap`), acknowledged like an agent.
+  subscriber* tap_ = nullptr;
   std::deque<record> queue_;
   bool exhausted_ = false;
   bool pull_in_flight_ = false;

@@ -97,13 +97,16 @@ bool replay_engine::publish(record& rec, time_point due, time_point now) {
   auto& view = topics_.lookup(host_.shared().topics, r.name);
   auto& subs = *view.subscribers;
   if (!opts_.drop_when_slow) {
-    for (auto& who : subs) {
-      auto& s = subscriber_of(who);
-      if (s.is_agent && s.in_flight >= opts_.window) {
-        if (!stalled_since_)
-          stalled_since_ = now;
-        return false;
-      }
+    auto blocked = [this](const subscriber& s) {
+      return s.is_agent && s.in_flight >= opts_.window;
+    };
+    bool stall = tap_ != nullptr && blocked(*tap_);
+    for (auto& who : subs)
+      stall = stall || blocked(subscriber_of(who));
+    if (stall) {
+      if (!stalled_since_)
+        stalled_since_ = now;
+      return false;
     }
   }
   if (stalled_since_) {
@@ -119,15 +122,19 @@ bool replay_engine::publish(record& rec, time_point due, time_point now) {
     kept = rec; // to put back if a pause cancels it before it fires
   agents_.clear();
   others_.clear();
-  for (auto& who : subs) {
-    auto& s = subscriber_of(who);
+  auto add_target = [this](subscriber& s) {
     if (!s.is_agent)
       others_.push_back(&s);
     else if (s.in_flight >= opts_.window)
       ++dropped_;
     else
       agents_.push_back(&s);
-  }
+  };
+  for (auto& who : subs)
+    add_target(subscriber_of(who));
+  if (tap_ != nullptr
+      && std::find(subs.begin(), subs.end(), tap_->handle) == subs.end())
+    add_target(*tap_);
   topic_header hdr{view.topic->id(), ns_of(due)};
   if (auto* log = host_.shared().tracer())
     log->add(trace_entry{"troupe.broadcaster", trace_kind::published, r.name,
@@ -149,8 +156,9 @@ bool replay_engine::publish(record& rec, time_point due, time_point now) {
     shared = caf::make_message(hdr, std::move(rec.payload));
   }
   auto make_item = [&] {
-    return shared.empty() ? replay_item{hdr, std::move(rec.payload), {}}
-                          : replay_item{hdr, {}, shared};
+    return shared.empty()
+               ? replay_item{hdr, std::move(rec.payload), {}, rec.elapsed_ns}
+               : replay_item{hdr, {}, shared, rec.elapsed_ns};
   };
   view.topic->count_published();
   ++published_;
