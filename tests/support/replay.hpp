@@ -7,9 +7,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "troupe/messages/errors.hpp"
 #include "troupe/messages/replay.hpp"
 #include "troupe/runtime/log_source.hpp"
 
