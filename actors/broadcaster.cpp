@@ -44,10 +44,7 @@ private:
 };
 
 struct broadcaster_state {
-  broadcaster_state() : engine(host) {
-    host.engine = &engine;
-  }
-
+  broadcaster_state() : engine(host) { host.engine = &engine; }
 
   std::shared_ptr<detail::runtime_state> shared;
   /// Subscribers currently monitored (each once, whatever its topics).
@@ -213,9 +210,11 @@ broadcaster_impl(broadcaster_pointer self,
       control<replay_resume>([&eng](replay_resume) { return eng.resume(); }),
       control<replay_toggle>([&eng](replay_toggle) { return eng.toggle(); }),
       control<replay_step>([&eng](replay_step) { return eng.step(); }),
-      control<replay_burst>([&eng](replay_burst x) { return eng.burst(x.count); }),
+      control<replay_burst>(
+          [&eng](replay_burst x) { return eng.burst(x.count); }),
       control<replay_seek>([&eng](replay_seek x) { return eng.seek(x.to_ns); }),
-      control<replay_set_speed>([&eng](replay_set_speed x) { return eng.set_speed(x.speed); }),
+      control<replay_set_speed>(
+          [&eng](replay_set_speed x) { return eng.set_speed(x.speed); }),
       control<replay_stop>([&eng](replay_stop) { return eng.stop(); }),
       [self](replay_query) { return self->state.engine.status(); },
       [self](replay_await_end) -> caf::result<replay_status> {

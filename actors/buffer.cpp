@@ -70,8 +70,7 @@ struct buffer_state {
   static inline const char* name = "troupe.buffer";
 
   bool full() const {
-    return store.size() >= opts.max_records
-           || stored_bytes >= opts.max_bytes;
+    return store.size() >= opts.max_records || stored_bytes >= opts.max_bytes;
   }
 
   buffer_status status() const {

@@ -66,16 +66,14 @@ struct sink_state {
           status.error = to_text(err);
         break;
       }
-      default:
-        break;
+      default: break;
     }
   }
 };
 
 using sink_pointer = replay_sink_actor::stateful_pointer<sink_state>;
 
-replay_sink_actor::behavior_type sink_impl(sink_pointer self,
-                                           sink_options opts,
+replay_sink_actor::behavior_type sink_impl(sink_pointer self, sink_options opts,
                                            std::shared_ptr<log_writer> writer) {
   self->state.opts = opts;
   self->state.writer = std::move(writer);

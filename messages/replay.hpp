@@ -46,8 +46,8 @@ typename Inspector::result_type inspect(Inspector& f, record& x) {
 }
 
 inline bool operator==(const record& x, const record& y) {
-  return x.elapsed_ns == y.elapsed_ns && x.topic == y.topic
-         && x.type == y.type && x.payload == y.payload;
+  return x.elapsed_ns == y.elapsed_ns && x.topic == y.topic && x.type == y.type
+         && x.payload == y.payload;
 }
 
 /// A record that could not be read: where and why. Part of `buffer_status`
@@ -218,9 +218,9 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, replay_options& x) {
   return f(caf::meta::type_name("troupe::replay_options"), x.speed, x.max_rate,
            x.loop, x.start_offset_ns, x.until_ns, x.duration_ns, x.delay_ns,
-           x.start_paused, x.topics, x.include, x.exclude, x.remaps,
-           x.clock_hz, x.clock_topic, x.drop_when_slow, x.window, x.pull_size,
-           x.precise, x.ready_timeout_ns, x.tap);
+           x.start_paused, x.topics, x.include, x.exclude, x.remaps, x.clock_hz,
+           x.clock_topic, x.drop_when_slow, x.window, x.pull_size, x.precise,
+           x.ready_timeout_ns, x.tap);
 }
 
 /// Sent to a broadcaster: replay the records of `buffer` (a `buffer_actor`)
@@ -357,8 +357,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, replay_status& x) {
   return f(caf::meta::type_name("troupe::replay_status"), x.state,
            x.position_ns, x.speed, x.published, x.delivered, x.filtered,
-           x.dropped, x.decode_failures, x.loops, x.stall_ns, x.topics, x.publish_lateness,
-           x.delivery_lateness, x.error);
+           x.dropped, x.decode_failures, x.loops, x.stall_ns, x.topics,
+           x.publish_lateness, x.delivery_lateness, x.error);
 }
 
 // -- replayed deliveries ------------------------------------------------------

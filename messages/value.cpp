@@ -21,7 +21,7 @@ value value::array(std::vector<value> items) {
   return result;
 }
 
-value value::map(std::vector<value> keys_and_values) {
+value value::map_items(std::vector<value> keys_and_values) {
   value result;
   result.kind_ = kind::map;
   result.items_ = std::move(keys_and_values);
@@ -132,7 +132,8 @@ void append_json_string(std::string& out, std::string_view text) {
 void append_real(std::string& out, double x) {
   if (!std::isfinite(x)) {
     // JSON has no literal for these; keep them readable and distinct.
-    out += std::isnan(x) ? "\"NaN\"" : (x > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+    out += std::isnan(x) ? "\"NaN\""
+                         : (x > 0 ? "\"Infinity\"" : "\"-Infinity\"");
     return;
   }
   // Shortest text that reads back to the same double.

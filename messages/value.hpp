@@ -45,21 +45,19 @@ public:
   }
 
   /// Any signed integer type.
-  template <class T,
-            std::enable_if_t<std::is_integral<T>::value
-                                 && std::is_signed<T>::value
-                                 && !std::is_same<T, bool>::value,
-                             int> = 0>
+  template <class T, std::enable_if_t<std::is_integral<T>::value
+                                          && std::is_signed<T>::value
+                                          && !std::is_same<T, bool>::value,
+                                      int> = 0>
   value(T x) : kind_(kind::integer), int_(static_cast<int64_t>(x)) {
     // nop
   }
 
   /// Any unsigned integer type.
-  template <class T,
-            std::enable_if_t<std::is_integral<T>::value
-                                 && std::is_unsigned<T>::value
-                                 && !std::is_same<T, bool>::value,
-                             int> = 0>
+  template <class T, std::enable_if_t<std::is_integral<T>::value
+                                          && std::is_unsigned<T>::value
+                                          && !std::is_same<T, bool>::value,
+                                      int> = 0>
   value(T x) : kind_(kind::unsigned_integer), int_(static_cast<int64_t>(x)) {
     // nop
   }
@@ -80,8 +78,9 @@ public:
 
   static value array(std::vector<value> items);
 
-  /// A map from alternating keys and values: `{k0, v0, k1, v1, ...}`.
-  static value map(std::vector<value> keys_and_values);
+  /// A map from alternating keys and values: `{k0, v0, k1, v1, ...}` (keys
+  /// of any kind, as msgpack allows).
+  static value map_items(std::vector<value> keys_and_values);
 
   /// A map from string keys.
   static value map(std::vector<std::pair<std::string, value>> members);

@@ -240,14 +240,9 @@ private:
     return true;
   }
 
-  bool str(size_t n, value& out) {
-    return span(n, out.set_string());
-  }
+  bool str(size_t n, value& out) { return span(n, out.set_string()); }
 
-  bool bin(size_t n, value& out) {
-    return span(n, out.set_binary());
-  }
-
+  bool bin(size_t n, value& out) { return span(n, out.set_binary()); }
 
   bool read_array(size_t n, value& out, int depth) {
     // Every element takes at least one byte: refuse sizes the input cannot
@@ -579,7 +574,7 @@ private:
         items.push_back(pair.items()[0]);
         items.push_back(pair.items()[1]);
       }
-      x = value::map(std::move(items));
+      x = value::map_items(std::move(items));
     }
     return true;
   }
@@ -629,12 +624,12 @@ private:
       case 'r': out += '\r'; return true;
       case 't': out += '\t'; return true;
       case 'u': {
-        uint32_t cp;
+        uint32_t cp = 0;
         if (!hex4(cp))
           return false;
         if (cp >= 0xd800 && cp <= 0xdbff && text_.substr(pos_, 2) == "\\u") {
           pos_ += 2;
-          uint32_t low;
+          uint32_t low = 0;
           if (!hex4(low))
             return false;
           if (low >= 0xdc00 && low <= 0xdfff)
@@ -724,7 +719,8 @@ private:
       // Tiny magnitudes underflow to zero rather than overflow.
       auto e = std::string_view{first, static_cast<size_t>(last - first)};
       auto epos = e.find_first_of("eE");
-      if (epos != std::string_view::npos && e.find('-', epos) != std::string_view::npos)
+      if (epos != std::string_view::npos
+          && e.find('-', epos) != std::string_view::npos)
         x = first[0] == '-' ? -0.0 : 0.0;
     } else if (res.ec != std::errc{} || res.ptr != last) {
       return fail("bad number");

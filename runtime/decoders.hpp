@@ -26,8 +26,8 @@ namespace troupe {
 class decoder_table {
 public:
   /// Builds the delivery `(header, T)` from a value.
-  using erased
-      = std::function<caf::expected<caf::message>(const topic_header&, value&&)>;
+  using erased = std::function<caf::expected<caf::message>(const topic_header&,
+                                                           value&&)>;
 
   /// Registers `fn : const value& -> caf::expected<T>` (or `T`) for records
   /// on topic `name` or of message type `name`; replaces an earlier one.

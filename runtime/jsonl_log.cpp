@@ -145,8 +145,7 @@ public:
       if (out.elapsed_ns < last_ns_)
         return fail(bad, "time goes backwards: "
                              + detail::format_seconds(out.elapsed_ns, 1)
-                             + " after "
-                             + detail::format_seconds(last_ns_, 1));
+                             + " after " + detail::format_seconds(last_ns_, 1));
       last_ns_ = out.elapsed_ns;
       out.file = file_;
       out.line = reader_.line();

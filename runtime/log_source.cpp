@@ -1,8 +1,8 @@
 #include "troupe/runtime/log_source.hpp"
 
 #include <algorithm>
-#include <cstring>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <regex>
@@ -159,9 +159,9 @@ caf::expected<std::vector<log_group>> scan_directory(const std::string& dir) {
       }
       sets.emplace(base, result.size());
     }
-    result.push_back(
-        {has_extension(name, ".log") ? format::mcl : format::jsonl, {name},
-         true});
+    result.push_back({has_extension(name, ".log") ? format::mcl : format::jsonl,
+                      {name},
+                      true});
   }
   return result;
 }
@@ -187,11 +187,13 @@ public:
           case detail::record_stream::result::record:
             if (opts_.max_ns != no_time && h.rec.elapsed_ns > opts_.max_ns)
               h.done = true; // streams are sorted: nothing later fits
-            else if (opts_.min_ns == no_time || h.rec.elapsed_ns >= opts_.min_ns)
+            else if (opts_.min_ns == no_time
+                     || h.rec.elapsed_ns >= opts_.min_ns)
               h.full = true;
         }
       }
-      if (h.full && (best == nullptr || h.rec.elapsed_ns < best->rec.elapsed_ns))
+      if (h.full
+          && (best == nullptr || h.rec.elapsed_ns < best->rec.elapsed_ns))
         best = &h;
     }
     if (best == nullptr)
@@ -281,10 +283,10 @@ caf::expected<std::unique_ptr<record_source>>
 open_logs(const std::vector<std::string>& paths, const read_options& opts) {
   if (opts.min_ns != no_time && opts.max_ns != no_time
       && opts.min_ns > opts.max_ns)
-    return make_error(errc::invalid_argument,
-                      "time window: min " + detail::format_seconds(opts.min_ns, 1)
-                          + " is after max "
-                          + detail::format_seconds(opts.max_ns, 1));
+    return make_error(
+        errc::invalid_argument,
+        "time window: min " + detail::format_seconds(opts.min_ns, 1)
+            + " is after max " + detail::format_seconds(opts.max_ns, 1));
   if (paths.empty())
     return make_error(errc::invalid_argument, "no log files given");
   std::vector<log_group> groups;
@@ -299,8 +301,9 @@ open_logs(const std::vector<std::string>& paths, const read_options& opts) {
         return found.error();
       if (found->empty())
         return make_error(errc::bad_input,
-                          path + ": no MCL_LOG (.log) or JSON Lines (.jsonl) "
-                                 "files in this directory");
+                          path
+                              + ": no MCL_LOG (.log) or JSON Lines (.jsonl) "
+                                "files in this directory");
       groups.insert(groups.end(), found->begin(), found->end());
     } else {
       groups.push_back({sniff(path), {path}, false});
@@ -346,11 +349,11 @@ open_logs(const std::vector<std::string>& paths, const read_options& opts) {
   }
   if (streams.empty())
     return make_error(errc::bad_input,
-                      paths.front() + ": nothing readable (only raw-data logs; "
-                                      "include them to read them)");
-  std::unique_ptr<record_source> result
-      = std::make_unique<merged_source>(std::move(streams), std::move(files),
-                                        opts);
+                      paths.front()
+                          + ": nothing readable (only raw-data logs; "
+                            "include them to read them)");
+  std::unique_ptr<record_source> result = std::make_unique<merged_source>(
+      std::move(streams), std::move(files), opts);
   return result;
 }
 
@@ -358,8 +361,7 @@ std::unique_ptr<record_source> memory_source(std::vector<record> records) {
   return std::make_unique<vector_source>(std::move(records));
 }
 
-std::vector<record> read_all(record_source& src,
-                             std::vector<bad_record>* bad) {
+std::vector<record> read_all(record_source& src, std::vector<bad_record>* bad) {
   std::vector<record> result;
   record rec;
   bad_record why;

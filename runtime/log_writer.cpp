@@ -51,8 +51,8 @@ log_writer::~log_writer() {
 
 caf::expected<log_writer::output*> log_writer::output_for(const record& x) {
   auto type = x.type.empty() ? std::string{"None"} : x.type;
-  auto key = opts_.format == log_format::mcl && directory_ ? type
-                                                           : std::string{};
+  auto key
+      = opts_.format == log_format::mcl && directory_ ? type : std::string{};
   auto i = outputs_.find(key);
   if (i != outputs_.end()) {
     if (opts_.format == log_format::mcl && i->second.type != type)
@@ -72,7 +72,8 @@ caf::expected<log_writer::output*> log_writer::output_for(const record& x) {
   } else {
     auto dot = path_.find_last_of('.');
     auto slash = path_.find_last_of('/');
-    if (dot != std::string::npos && (slash == std::string::npos || dot > slash)) {
+    if (dot != std::string::npos
+        && (slash == std::string::npos || dot > slash)) {
       out.base = path_.substr(0, dot);
       out.ext = path_.substr(dot);
     } else {

@@ -67,8 +67,7 @@ caf::error header_error(const std::string& path, uint64_t line,
 
 uint64_t file_size(const std::string& path) {
   struct stat st;
-  return ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size)
-                                        : 0;
+  return ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
 }
 
 } // namespace
@@ -122,8 +121,7 @@ caf::expected<header> read_header(const std::string& path, bool& present) {
   if (!created)
     return header_error(path, reader.line(), "header has no created time");
   if (!type)
-    return header_error(path, reader.line(),
-                        "header has no '>>> <type>' line");
+    return header_error(path, reader.line(), "header has no '>>> <type>' line");
   return result;
 }
 
@@ -150,8 +148,7 @@ std::string format_header(const header& hdr) {
 
 namespace {
 
-bool parse_topic(std::string_view& rest, std::string& out,
-                 std::string& error) {
+bool parse_topic(std::string_view& rest, std::string& out, std::string& error) {
   out.clear();
   if (rest.empty() || (rest[0] != '\'' && rest[0] != '"')) {
     error = "missing quoted topic";
@@ -285,7 +282,8 @@ class mcl_stream : public detail::record_stream {
 public:
   mcl_stream(std::vector<std::string> parts, uint32_t file_index,
              std::string type)
-      : parts_(std::move(parts)), first_file_(file_index),
+      : parts_(std::move(parts)),
+        first_file_(file_index),
         type_(std::move(type)) {
     for (auto& part : parts_)
       total_ += file_size(part);
@@ -308,8 +306,7 @@ public:
           return fail(bad, "read error");
         case detail::line_reader::status::too_long:
           return fail(bad, "line longer than 16 MiB");
-        case detail::line_reader::status::line:
-          break;
+        case detail::line_reader::status::line: break;
       }
       if (in_header_) {
         if (!line.empty() && line[0] == '#') {
@@ -326,8 +323,7 @@ public:
       if (out.elapsed_ns < last_ns_)
         return fail(bad, "time goes backwards: "
                              + detail::format_seconds(out.elapsed_ns, 5)
-                             + " after "
-                             + detail::format_seconds(last_ns_, 5));
+                             + " after " + detail::format_seconds(last_ns_, 5));
       last_ns_ = out.elapsed_ns;
       out.type = type_.empty() ? std::string{out.payload.string_member("name")}
                                : type_;
@@ -372,8 +368,8 @@ private:
   }
 
   result fail(bad_record& bad, std::string reason) {
-    bad = bad_record{parts_[std::min(part_, parts_.size() - 1)],
-                     reader_.line(), std::move(reason)};
+    bad = bad_record{parts_[std::min(part_, parts_.size() - 1)], reader_.line(),
+                     std::move(reason)};
     return result::bad;
   }
 

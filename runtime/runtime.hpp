@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "troupe/actors/agent.hpp"
-#include "troupe/actors/buffer.hpp"
 #include "troupe/actors/broadcaster.hpp"
+#include "troupe/actors/buffer.hpp"
 #include "troupe/actors/directory.hpp"
 #include "troupe/messages/errors.hpp"
 #include "troupe/runtime/config.hpp"

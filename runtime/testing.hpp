@@ -193,9 +193,9 @@ public:
   caf::error replay(std::shared_ptr<record_source> source,
                     replay_options opts = {}, buffer_options buffer = {}) {
     auto buf = rt_.spawn_buffer(std::move(source), buffer);
-    if (auto err = request<void>(rt_.broadcaster(),
-                                 replay_load{caf::actor_cast<caf::actor>(buf),
-                                             std::move(opts)}))
+    if (auto err = request<void>(
+            rt_.broadcaster(),
+            replay_load{caf::actor_cast<caf::actor>(buf), std::move(opts)}))
       return err;
     auto started = request<bool>(rt_.broadcaster(), replay_start{});
     return started ? caf::none : started.error();
@@ -213,9 +213,9 @@ public:
 
   /// Replays records held in memory (sorted by time first).
   caf::error replay(std::vector<record> records, replay_options opts = {}) {
-    return replay(std::shared_ptr<record_source>{memory_source(
-                      std::move(records))},
-                  std::move(opts));
+    return replay(
+        std::shared_ptr<record_source>{memory_source(std::move(records))},
+        std::move(opts));
   }
 
   /// Sends a replay control (`replay_pause{}`, `replay_seek{t}`, ...) to the
@@ -227,8 +227,8 @@ public:
 
   /// The replay's state and statistics.
   troupe::replay_status replay_status() {
-    auto result = request<troupe::replay_status>(rt_.broadcaster(),
-                                                 replay_query{});
+    auto result
+        = request<troupe::replay_status>(rt_.broadcaster(), replay_query{});
     if (!result)
       throw std::runtime_error("replay_status: " + to_text(result.error()));
     return *result;
@@ -236,8 +236,8 @@ public:
 
   /// Fires timers in order until the replay has ended (finished, stopped
   /// or failed), at most `limit` of virtual time; returns its status.
-  troupe::replay_status
-  replay_to_end(caf::timespan limit = std::chrono::hours{24}) {
+  troupe::replay_status replay_to_end(caf::timespan limit
+                                      = std::chrono::hours{24}) {
     auto deadline = now() + limit;
     for (;;) {
       run(); // the answer must see everything already sent

@@ -29,14 +29,13 @@ int run_convert(const convert_args& args) {
   wopts.created = args.created;
   if (!args.format.empty()) {
     if (!parse_log_format(args.format, wopts.format))
-      return fail(cmd, "--format: expected mcl or jsonl, got '" + args.format
-                           + "'");
+      return fail(cmd,
+                  "--format: expected mcl or jsonl, got '" + args.format + "'");
   } else {
     auto ends = [&](const char* ext) {
       std::string e{ext};
       return args.out.size() >= e.size()
-             && args.out.compare(args.out.size() - e.size(), e.size(), e)
-                    == 0;
+             && args.out.compare(args.out.size() - e.size(), e.size(), e) == 0;
     };
     wopts.format = ends(".jsonl") || ends(".json") || ends(".ndjson")
                        ? log_format::jsonl
@@ -60,8 +59,8 @@ int run_convert(const convert_args& args) {
     if (res == record_source::result::end)
       break;
     if (res == record_source::result::bad) {
-      auto where = bad.file + ":" + std::to_string(bad.line) + ": "
-                   + bad.reason;
+      auto where
+          = bad.file + ":" + std::to_string(bad.line) + ": " + bad.reason;
       if (args.on_bad == "stop")
         return fail(cmd, where);
       if (skipped++ == 0)
@@ -73,13 +72,13 @@ int run_convert(const convert_args& args) {
   }
   if (auto err = (*writer)->close())
     return fail(cmd, err);
-  std::printf("converted %llu records into %zu file(s)%s\n",
-              static_cast<unsigned long long>((*writer)->records()),
-              (*writer)->files().size(),
-              skipped > 0 ? (", skipped " + std::to_string(skipped)
-                             + " bad record(s)")
-                                .c_str()
-                          : "");
+  std::printf(
+      "converted %llu records into %zu file(s)%s\n",
+      static_cast<unsigned long long>((*writer)->records()),
+      (*writer)->files().size(),
+      skipped > 0
+          ? (", skipped " + std::to_string(skipped) + " bad record(s)").c_str()
+          : "");
   return exit_ok;
 }
 
@@ -101,7 +100,9 @@ subcommand convert_command() {
                    "the created time written into MCL headers");
     app.add_flag("--include-raw", args->include_raw,
                  "also read raw-data (>>> None) logs in directories");
-    return [args] { return run_convert(*args); };
+    return [args] {
+      return run_convert(*args);
+    };
   };
   return {"convert", "Convert logs between MCL_LOG and JSON Lines, losslessly",
           std::move(attach)};

@@ -51,10 +51,9 @@ int run_inspect(const inspect_args& args) {
           return fail("inspect", bad.file + ":" + std::to_string(bad.line)
                                      + ": " + bad.reason);
         if (bad_count++ == 0)
-          std::fprintf(stderr, "troupe inspect: %s:%llu: %s\n",
-                       bad.file.c_str(),
-                       static_cast<unsigned long long>(bad.line),
-                       bad.reason.c_str());
+          std::fprintf(
+              stderr, "troupe inspect: %s:%llu: %s\n", bad.file.c_str(),
+              static_cast<unsigned long long>(bad.line), bad.reason.c_str());
         break;
       case record_source::result::record: {
         auto& name = rec.topic.empty() ? rec.type : rec.topic;
@@ -70,7 +69,9 @@ int run_inspect(const inspect_args& args) {
       }
     }
   }
-  auto secs = [](int64_t ns) { return detail::format_seconds(ns, 3); };
+  auto secs = [](int64_t ns) {
+    return detail::format_seconds(ns, 3);
+  };
   std::printf("files:\n");
   for (auto& file : (*src)->files())
     std::printf("  %s\n", file.c_str());
@@ -103,7 +104,9 @@ subcommand inspect_command() {
                  "also read raw-data (>>> None) logs in directories");
     app.add_option("--on-bad-record", args->on_bad,
                    "skip (default) or stop (exit 2)");
-    return [args] { return run_inspect(*args); };
+    return [args] {
+      return run_inspect(*args);
+    };
   };
   return {"inspect",
           "Summarize logs: per topic count, first / last time, rate; files",

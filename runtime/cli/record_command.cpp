@@ -25,8 +25,8 @@ struct record_args {
 
 int run_record(const record_args& args) {
   if (args.format != "mcl" && args.format != "jsonl")
-    return fail("record", "--format: expected mcl or jsonl, got '"
-                              + args.format + "'");
+    return fail("record",
+                "--format: expected mcl or jsonl, got '" + args.format + "'");
   if (args.from.empty())
     return fail("record",
                 "nothing to record from: live sources arrive with nodes; "
@@ -77,7 +77,9 @@ subcommand record_command() {
                    "start a new part after this many records");
     app.add_option("--on-bad-record", args->on_bad, "skip (default) or stop");
     app.add_option("--progress", args->progress, "auto, always or never");
-    return [args] { return run_record(*args); };
+    return [args] {
+      return run_record(*args);
+    };
   };
   return {"record", "Record topics into MCL or JSON Lines logs",
           std::move(attach)};

@@ -18,6 +18,7 @@
 #include "troupe/runtime/runtime.hpp"
 
 #include <caf/scoped_actor.hpp>
+
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -69,13 +70,12 @@ struct replay_plan {
   bool keys = false;
 };
 
-bool time_option(const std::string& name, const std::string& text,
-                 int64_t& out, std::string& error) {
+bool time_option(const std::string& name, const std::string& text, int64_t& out,
+                 std::string& error) {
   return text.empty() || parse_seconds_option(name, text, out, error);
 }
 
-bool make_plan(const replay_args& args, replay_plan& plan,
-               std::string& error) {
+bool make_plan(const replay_args& args, replay_plan& plan, std::string& error) {
   auto& r = plan.replay;
   if (args.speed == "max") {
     r.max_rate = true;
@@ -83,8 +83,8 @@ bool make_plan(const replay_args& args, replay_plan& plan,
     char* end = nullptr;
     r.speed = std::strtod(args.speed.c_str(), &end);
     if (end == args.speed.c_str() || *end != '\0' || !(r.speed > 0)) {
-      error = "--speed: expected a number > 0 or 'max', got '" + args.speed
-              + "'";
+      error
+          = "--speed: expected a number > 0 or 'max', got '" + args.speed + "'";
       return false;
     }
   }
@@ -182,10 +182,10 @@ char poll_key(bool keys, int ms) {
 
 void draw_progress(const replay_status& st, const buffer_status& bst,
                    double wall) {
-  double fraction = bst.bytes_total > 0 ? static_cast<double>(bst.bytes_read)
-                                              / static_cast<double>(
-                                                  bst.bytes_total)
-                                        : 0.0;
+  double fraction = bst.bytes_total > 0
+                        ? static_cast<double>(bst.bytes_read)
+                              / static_cast<double>(bst.bytes_total)
+                        : 0.0;
   if (st.state == "finished")
     fraction = 1.0;
   constexpr int width = 30;
@@ -270,8 +270,8 @@ caf::expected<Result> ask(caf::scoped_actor& self, const Handle& dest,
 }
 
 /// Sends a key's control; returns false on 'q'.
-bool handle_key(char key, caf::scoped_actor& self,
-                const broadcaster_actor& bc, double& speed) {
+bool handle_key(char key, caf::scoped_actor& self, const broadcaster_actor& bc,
+                double& speed) {
   switch (key) {
     case ' ': ask<bool>(self, bc, replay_toggle{}); break;
     case 's': ask<bool>(self, bc, replay_step{}); break;
@@ -311,9 +311,9 @@ int run_replay(const replay_args& args) {
   auto buffer = rt.spawn_buffer(std::move(*source), plan.buffer);
   auto bc = rt.broadcaster();
   caf::scoped_actor self{rt.system()};
-  if (auto err = ask_void(
-          self, bc,
-          replay_load{caf::actor_cast<caf::actor>(buffer), plan.replay}))
+  if (auto err
+      = ask_void(self, bc,
+                 replay_load{caf::actor_cast<caf::actor>(buffer), plan.replay}))
     return fail(cmd, err);
   interrupted = false;
   auto old_handler = std::signal(SIGINT, [](int) { interrupted = true; });
@@ -376,13 +376,12 @@ int run_replay(const replay_args& args) {
     return fail(cmd, st.error);
   if (bst.bad_count > 0 && !bst.bad_records.empty()) {
     auto& first = bst.bad_records.front();
-    std::fprintf(stderr,
-                 "troupe replay: skipped %llu bad record(s); first: %s:%llu: "
-                 "%s\n",
-                 static_cast<unsigned long long>(bst.bad_count),
-                 first.file.c_str(),
-                 static_cast<unsigned long long>(first.line),
-                 first.reason.c_str());
+    std::fprintf(
+        stderr,
+        "troupe replay: skipped %llu bad record(s); first: %s:%llu: "
+        "%s\n",
+        static_cast<unsigned long long>(bst.bad_count), first.file.c_str(),
+        static_cast<unsigned long long>(first.line), first.reason.c_str());
   }
   return exit_ok;
 }
@@ -436,7 +435,9 @@ subcommand replay_command() {
                    "log sinks: start a new part after this many bytes");
     app.add_option("--split-count", args->split_count,
                    "log sinks: start a new part after this many records");
-    return [args] { return run_replay(*args); };
+    return [args] {
+      return run_replay(*args);
+    };
   };
   return {"replay", "Replay MCL or JSON Lines logs into topics in real time",
           std::move(attach)};

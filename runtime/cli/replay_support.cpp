@@ -20,8 +20,8 @@ bool parse_seconds_option(const std::string& option, const std::string& text,
                           int64_t& ns, std::string& error) {
   std::string why;
   if (!detail::parse_seconds(text, ns, why) || ns < 0) {
-    error = option + ": expected a non-negative number of seconds, got '"
-            + text + "'";
+    error = option + ": expected a non-negative number of seconds, got '" + text
+            + "'";
     return false;
   }
   return true;

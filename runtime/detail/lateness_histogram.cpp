@@ -33,7 +33,8 @@ void lateness_histogram::add(int64_t ns) noexcept {
     ; // retry with the updated maximum
 }
 
-int64_t lateness_histogram::percentile(double q, uint64_t total) const noexcept {
+int64_t lateness_histogram::percentile(double q,
+                                       uint64_t total) const noexcept {
   if (total == 0)
     return 0;
   auto rank = static_cast<uint64_t>(std::ceil(q * static_cast<double>(total)));

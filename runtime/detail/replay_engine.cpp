@@ -121,8 +121,8 @@ caf::error replay_engine::load(replay_options opts, bool precise_allowed) {
   }
   phase_ = phase::idle;
   if (precise_allowed && opts_.precise && !opts_.max_rate)
-    timer_ = std::make_unique<timing_thread>(&publish_lateness_,
-                                             host_.waker(), low_water_mark);
+    timer_ = std::make_unique<timing_thread>(&publish_lateness_, host_.waker(),
+                                             low_water_mark);
   return caf::none;
 }
 
@@ -140,8 +140,7 @@ caf::expected<bool> replay_engine::start() {
       pending_delay_ = true;
       return true;
     default:
-      restart_buffer(opts_.start_paused ? phase::paused : phase::running,
-                     true);
+      restart_buffer(opts_.start_paused ? phase::paused : phase::running, true);
       pending_delay_ = true;
       return true;
   }
@@ -291,7 +290,8 @@ replay_status replay_engine::status() const {
   result.speed = speed_;
   result.position_ns = last_published_log_;
   if (phase_ == phase::running && have_reference_)
-    result.position_ns = std::max(log_time_at(host_.now()), last_published_log_);
+    result.position_ns
+        = std::max(log_time_at(host_.now()), last_published_log_);
   result.published = published_;
   result.delivered = delivered_;
   result.filtered = filtered_;

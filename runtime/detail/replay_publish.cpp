@@ -72,8 +72,7 @@ bool replay_engine::accept(const record& rec) {
   return !exhausted_;
 }
 
-replay_engine::subscriber&
-replay_engine::subscriber_of(const caf::actor& who) {
+replay_engine::subscriber& replay_engine::subscriber_of(const caf::actor& who) {
   auto i = subscribers_.find(who.address());
   if (i == subscribers_.end()) {
     subscriber s;
@@ -204,8 +203,7 @@ bool replay_engine::publish(record& rec, time_point due, time_point now) {
                 [self, agents{std::move(agents)}, others{std::move(others)},
                  shared, batch] {
                   for (auto& who : others)
-                    who->enqueue(self, caf::make_message_id(), shared,
-                                 nullptr);
+                    who->enqueue(self, caf::make_message_id(), shared, nullptr);
                   for (auto& who : agents)
                     who->enqueue(self, caf::make_message_id(), batch, nullptr);
                 }});
@@ -255,8 +253,8 @@ void replay_engine::take_back_handed() {
     queue_.push_front(std::move(h.rec));
     handed_.pop_back();
   }
-  last_published_log_ = handed_.empty() ? last_fired_log_
-                                         : handed_.back().rec.elapsed_ns;
+  last_published_log_
+      = handed_.empty() ? last_fired_log_ : handed_.back().rec.elapsed_ns;
 }
 
 void replay_engine::on_ack(const caf::actor_addr& from, const replay_ack& ack) {

@@ -9,8 +9,8 @@
 
 #include "troupe/actors/broadcaster.hpp"
 #include "troupe/actors/directory.hpp"
-#include "troupe/runtime/detail/name_table.hpp"
 #include "troupe/runtime/decoders.hpp"
+#include "troupe/runtime/detail/name_table.hpp"
 #include "troupe/runtime/detail/topic_table.hpp"
 #include "troupe/runtime/trace.hpp"
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #ifdef __linux__
-#  include <sys/prctl.h>
+#include <sys/prctl.h>
 #endif
 
 namespace troupe::detail {
@@ -29,7 +29,9 @@ timing_thread::timing_thread(lateness_histogram* publish_lateness,
       low_water_(std::move(low_water)),
       low_water_mark_(low_water_mark),
       margin_(initial_margin_ns) {
-  thread_ = std::thread{[this] { run(); }};
+  thread_ = std::thread{[this] {
+    run();
+  }};
 }
 
 timing_thread::~timing_thread() {
@@ -67,9 +69,8 @@ size_t timing_thread::pending() const {
 void timing_thread::learn(int64_t oversleep_ns) noexcept {
   // Exponential average of how late sleeps wake; the margin covers about
   // three times that, so most deadlines are met by spinning, not sleeping.
-  average_oversleep_ += (std::max<int64_t>(oversleep_ns, 0)
-                         - average_oversleep_)
-                        / 8;
+  average_oversleep_
+      += (std::max<int64_t>(oversleep_ns, 0) - average_oversleep_) / 8;
   auto margin = std::clamp<int64_t>(3 * average_oversleep_ + min_margin_ns,
                                     min_margin_ns, max_margin_ns);
   margin_.store(margin, std::memory_order_relaxed);
@@ -93,7 +94,8 @@ void timing_thread::run() {
     auto now = now_ns();
     if (deadline - now > margin) {
       auto wake_at = deadline - margin;
-      cv_.wait_until(guard, clock::time_point{std::chrono::nanoseconds{wake_at}});
+      cv_.wait_until(guard,
+                     clock::time_point{std::chrono::nanoseconds{wake_at}});
       if (!queue_.empty() && queue_.front().deadline_ns == deadline)
         learn(now_ns() - wake_at);
       continue; // re-check: the queue may have been cancelled meanwhile
@@ -103,8 +105,8 @@ void timing_thread::run() {
     claimed_ = x.seq;
     // Ask for more when crossing the mark, and once more when empty (the
     // owner may be waiting for the last job to finish the replay).
-    bool refill = low_water_
-                  && (queue_.size() == low_water_mark_ || queue_.empty());
+    bool refill
+        = low_water_ && (queue_.size() == low_water_mark_ || queue_.empty());
     guard.unlock();
     while ((now = now_ns()) < x.deadline_ns)
       cpu_relax();

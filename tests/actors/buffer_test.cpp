@@ -1,6 +1,6 @@
-#include "troupe/actors/buffer.hpp"
-
 #include <chrono>
+
+#include "troupe/actors/buffer.hpp"
 
 #include <doctest/doctest.h>
 
@@ -121,14 +121,12 @@ TEST_CASE_FIXTURE(buffer_fixture, "B3/B5: waits time out naming the setting "
   advance(3s);
   std::string pop_error;
   std::string ready_error;
-  std::move(pending).receive([](troupe::record_batch&) {},
-                             [&](caf::error& err) {
-                               pop_error = troupe::to_text(err);
-                             });
-  std::move(ready).receive([](troupe::buffer_status&) {},
-                           [&](caf::error& err) {
-                             ready_error = troupe::to_text(err);
-                           });
+  std::move(pending).receive(
+      [](troupe::record_batch&) {},
+      [&](caf::error& err) { pop_error = troupe::to_text(err); });
+  std::move(ready).receive(
+      [](troupe::buffer_status&) {},
+      [&](caf::error& err) { ready_error = troupe::to_text(err); });
   CHECK(pop_error.find("raise pop_timeout (current value 2.0 s)")
         != std::string::npos);
   CHECK(pop_error.find("0 served") != std::string::npos);

@@ -46,7 +46,9 @@ double seconds_since(clock_type::time_point start) {
 double cpu_seconds() {
   rusage ru;
   getrusage(RUSAGE_SELF, &ru);
-  auto tv = [](const timeval& x) { return x.tv_sec + x.tv_usec / 1e6; };
+  auto tv = [](const timeval& x) {
+    return x.tv_sec + x.tv_usec / 1e6;
+  };
   return tv(ru.ru_utime) + tv(ru.ru_stime);
 }
 
@@ -54,10 +56,10 @@ double cpu_seconds() {
 
 /// Writes `n` records 1/rate s apart alternating two topics; payloads are
 /// msgpack-style maps {name, timestamp, data, seq} padded to `pad` bytes.
-std::string generate(const std::string& dir, troupe::log_format fmt,
-                     uint64_t n, double rate, size_t pad) {
-  auto path = dir
-              + (fmt == troupe::log_format::mcl ? "/gen.log" : "/gen.jsonl");
+std::string generate(const std::string& dir, troupe::log_format fmt, uint64_t n,
+                     double rate, size_t pad) {
+  auto path
+      = dir + (fmt == troupe::log_format::mcl ? "/gen.log" : "/gen.jsonl");
   troupe::write_options opts;
   opts.format = fmt;
   auto writer = troupe::log_writer::open(path, opts);
@@ -89,7 +91,8 @@ std::string generate(const std::string& dir, troupe::log_format fmt,
   return path;
 }
 
-// -- the subscriber -------------------------------------------------------------
+// -- the subscriber
+// -------------------------------------------------------------
 
 /// Counts records on the generated topics and signals after `expected`.
 class counter : public troupe::agent {
@@ -143,10 +146,12 @@ replay_run replay_file(const std::string& path, uint64_t n,
   replay_run result;
   self->request(rt.broadcaster(), caf::infinite,
                 troupe::replay_load{caf::actor_cast<caf::actor>(buf), opts})
-      .receive([] {}, [](caf::error& err) {
-        std::fprintf(stderr, "load: %s\n", troupe::to_text(err).c_str());
-        std::exit(1);
-      });
+      .receive([] {},
+               [](caf::error& err) {
+                 std::fprintf(stderr, "load: %s\n",
+                              troupe::to_text(err).c_str());
+                 std::exit(1);
+               });
   auto cpu0 = cpu_seconds();
   auto start = clock_type::now();
   self->request(rt.broadcaster(), caf::infinite, troupe::replay_start{})
@@ -221,7 +226,9 @@ void realtime(const std::string& dir, double seconds, double rate) {
     opts.precise = precise;
     auto run = replay_file(path, n, opts);
     auto& st = run.status;
-    auto us = [](int64_t ns) { return static_cast<double>(ns) / 1e3; };
+    auto us = [](int64_t ns) {
+      return static_cast<double>(ns) / 1e3;
+    };
     std::printf("real time, %.0f Hz for %.0f s, %s: %llu records\n", rate,
                 seconds,
                 precise ? "timing thread" : "actor clock (delayed_send)",
@@ -234,8 +241,8 @@ void realtime(const std::string& dir, double seconds, double rate) {
                 "%8.1f us  max %8.1f us\n",
                 us(st.publish_lateness.p50), us(st.publish_lateness.p90),
                 us(st.publish_lateness.p99), us(st.publish_lateness.max));
-    std::printf("  CPU %.3f s over %.2f s wall = %.1f%% of one core\n",
-                run.cpu, run.seconds, 100.0 * run.cpu / run.seconds);
+    std::printf("  CPU %.3f s over %.2f s wall = %.1f%% of one core\n", run.cpu,
+                run.seconds, 100.0 * run.cpu / run.seconds);
   }
   std::filesystem::remove(path);
 }
@@ -337,8 +344,9 @@ int main(int argc, char** argv) {
   }
   bool own_dir = dir.empty();
   if (own_dir) {
-    auto pattern = (std::filesystem::temp_directory_path() / "troupe-bench-XXXXXX")
-                       .string();
+    auto pattern
+        = (std::filesystem::temp_directory_path() / "troupe-bench-XXXXXX")
+              .string();
     if (::mkdtemp(pattern.data()) == nullptr)
       return 1;
     dir = pattern;

@@ -1,9 +1,9 @@
-#include "troupe/messages/value.hpp"
-
 #include "troupe/messages/replay.hpp"
+#include "troupe/messages/value.hpp"
 
 #include <caf/binary_deserializer.hpp>
 #include <caf/binary_serializer.hpp>
+
 #include <doctest/doctest.h>
 
 #include "support/fixture.hpp"

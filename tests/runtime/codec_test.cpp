@@ -1,6 +1,6 @@
-#include "troupe/runtime/codec.hpp"
-
 #include <string>
+
+#include "troupe/runtime/codec.hpp"
 
 #include <doctest/doctest.h>
 
@@ -35,8 +35,9 @@ TEST_CASE("hex decodes either case and names the bad column") {
 }
 
 TEST_CASE("msgpack decodes the MCL payload and re-encodes it byte for byte") {
-  std::string hex = "83a974696d657374616d70cb3fb999999999999aa464617461cb3fb99999"
-                    "9999999aa46e616d65b0556e6974546573744d65737361676542";
+  std::string hex
+      = "83a974696d657374616d70cb3fb999999999999aa464617461cb3fb99999"
+        "9999999aa46e616d65b0556e6974546573744d65737361676542";
   std::string bytes;
   std::string error;
   REQUIRE(codec::decode_hex(hex, bytes, error));
@@ -68,7 +69,7 @@ TEST_CASE("msgpack round-trips every kind and integer width") {
        {"empty_bin", value::binary("")},
        {"arr", value::array(std::vector<value>(20, value{int64_t{1}}))}});
   CHECK(round_trip_msgpack(x) == x);
-  auto odd_keys = value::map({value{int64_t{1}}, value{"one"}});
+  auto odd_keys = value::map_items({value{int64_t{1}}, value{"one"}});
   CHECK(round_trip_msgpack(odd_keys) == odd_keys);
 }
 
@@ -83,8 +84,8 @@ TEST_CASE("bad msgpack is refused with a reason, never read past the end") {
   CHECK(!codec::decode_msgpack(std::string("\x01\x02", 2), x, error));
   CHECK(error.find("trailing") != std::string::npos);
   // A huge announced array in a tiny input is refused before allocating.
-  CHECK(!codec::decode_msgpack(std::string("\xdd\xff\xff\xff\xff", 5), x,
-                               error));
+  CHECK(
+      !codec::decode_msgpack(std::string("\xdd\xff\xff\xff\xff", 5), x, error));
   // Deep nesting is refused, not a stack overflow.
   CHECK(!codec::decode_msgpack(std::string(100000, '\x91'), x, error));
   CHECK(error.find("nesting") != std::string::npos);
@@ -104,7 +105,7 @@ TEST_CASE("JSON parses numbers, strings, escapes and the lossless forms") {
   CHECK(x.find("c")->as_string() == "x\"\n\xc3\xa9\xf0\x9f\x98\x80");
   CHECK(x.find("d")->size() == 3);
   CHECK(*x.find("e") == value::binary(std::string("\x00\xff", 2)));
-  CHECK(*x.find("f") == value::map({value{int64_t{1}}, value{"one"}}));
+  CHECK(*x.find("f") == value::map_items({value{int64_t{1}}, value{"one"}}));
   CHECK(x.find("big")->type() == value::kind::unsigned_integer);
   value huge;
   REQUIRE(codec::parse_json("1e999", huge, error));

@@ -8,8 +8,8 @@ TEST_CASE("R12: a record without a field is refused naming the field") {
   CHECK(!troupe::jsonl::parse_line(R"({"elapsed_time": 1, "payload": {}})", x,
                                    error));
   CHECK(error == "missing field 'topic'");
-  CHECK(!troupe::jsonl::parse_line(R"({"topic": "t", "payload": {}})", x,
-                                   error));
+  CHECK(
+      !troupe::jsonl::parse_line(R"({"topic": "t", "payload": {}})", x, error));
   CHECK(error == "missing field 'elapsed_time'");
   CHECK(!troupe::jsonl::parse_line(R"({"elapsed_time": 1, "topic": "t"})", x,
                                    error));
@@ -40,8 +40,8 @@ TEST_CASE("the type comes from 'type' or the payload's name") {
   CHECK(x.type == "N");
   CHECK(x.elapsed_ns == 10'000'000);
   REQUIRE(troupe::jsonl::parse_line(
-      R"({"elapsed_time": 2, "topic": "t", "payload": [1], "type": "Raw"})",
-      x, error));
+      R"({"elapsed_time": 2, "topic": "t", "payload": [1], "type": "Raw"})", x,
+      error));
   CHECK(x.type == "Raw");
   std::string line;
   troupe::jsonl::append_line(line, x);

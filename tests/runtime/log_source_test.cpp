@@ -1,9 +1,8 @@
-#include "troupe/runtime/log_source.hpp"
-
 #include <string>
 #include <vector>
 
 #include "troupe/messages/errors.hpp"
+#include "troupe/runtime/log_source.hpp"
 
 #include <doctest/doctest.h>
 
@@ -16,7 +15,8 @@ namespace {
 
 std::vector<std::string> window(std::vector<std::string> xs, size_t from,
                                 size_t to) {
-  return {xs.begin() + static_cast<long>(from), xs.begin() + static_cast<long>(to)};
+  return {xs.begin() + static_cast<long>(from),
+          xs.begin() + static_cast<long>(to)};
 }
 
 const char* hdr = "#-----\n# MCL_LOG\n#     -- version     1.0\n"
@@ -41,7 +41,8 @@ TEST_CASE("R1: a directory reads A 0.00..0.09 then B 0.1..1.0") {
 }
 
 TEST_CASE("R2: the split set gives the same 20 records in the same order") {
-  CHECK(read_logs({mcl_dir("dataset_split")}) == read_logs({mcl_dir("dataset")}));
+  CHECK(read_logs({mcl_dir("dataset_split")})
+        == read_logs({mcl_dir("dataset")}));
 }
 
 TEST_CASE("R3: a time window keeps records inside [min, max]") {
@@ -126,7 +127,8 @@ TEST_CASE("inconsistent created times across a set are refused") {
   auto src = troupe::open_logs({dir.path()}, {});
   REQUIRE(!src);
   CHECK(troupe::code_of(src.error()) == errc::bad_input);
-  CHECK(troupe::to_text(src.error()).find("b.log:5: created") != std::string::npos);
+  CHECK(troupe::to_text(src.error()).find("b.log:5: created")
+        != std::string::npos);
 }
 
 TEST_CASE("an empty directory or one with nothing readable is refused") {
@@ -156,16 +158,16 @@ TEST_CASE("bad records are reported with file:line and reason; good ones "
           "are kept") {
   temp_dir dir;
   std::string good = std::string{"0.5 't' "} + payload + "\n";
-  std::string text = std::string{hdr} + good // line 8
-                     + "0.6 't'\n"            // 9: truncated
-                     + "0.7 't' 8zz\n"        // 10: bad hex
-                     + "0.8 't' 83a4\n"       // 11: bad msgpack
-                     + "abc 't' " + payload + "\n"  // 12: non-numeric time
-                     + "-1.0 't' " + payload + "\n" // 13: negative
+  std::string text = std::string{hdr} + good           // line 8
+                     + "0.6 't'\n"                     // 9: truncated
+                     + "0.7 't' 8zz\n"                 // 10: bad hex
+                     + "0.8 't' 83a4\n"                // 11: bad msgpack
+                     + "abc 't' " + payload + "\n"     // 12: non-numeric time
+                     + "-1.0 't' " + payload + "\n"    // 13: negative
                      + "0.9 noquote " + payload + "\n" // 14: topic
                      + "0.2 't' " + payload + "\n"     // 15: backwards
                      + std::string("\x01\xff\xfe garbage\n") // 16
-                     + "1.0 't' " + payload + "\n";    // 17: good
+                     + "1.0 't' " + payload + "\n";          // 17: good
   auto path = dir.write("bad.log", text);
   std::vector<troupe::bad_record> bad;
   auto records = read_logs({path}, {}, &bad);
@@ -192,11 +194,12 @@ TEST_CASE("bad records are reported with file:line and reason; good ones "
 TEST_CASE("a 10 MB line is one bad record, not a crash") {
   temp_dir dir;
   std::string huge(10 * 1024 * 1024, 'a');
-  auto path = dir.write("huge.jsonl",
-                        "{\"elapsed_time\": 0.1, \"topic\": \"t\", "
-                        "\"payload\": {}}\n"
-                            + huge + "\n{\"elapsed_time\": 0.2, \"topic\": "
-                                     "\"t\", \"payload\": {}}\n");
+  auto path
+      = dir.write("huge.jsonl", "{\"elapsed_time\": 0.1, \"topic\": \"t\", "
+                                "\"payload\": {}}\n"
+                                    + huge
+                                    + "\n{\"elapsed_time\": 0.2, \"topic\": "
+                                      "\"t\", \"payload\": {}}\n");
   std::vector<troupe::bad_record> bad;
   auto records = read_logs({path}, {}, &bad);
   CHECK(records.size() == 2);
@@ -218,8 +221,8 @@ TEST_CASE("empty files and binary garbage read as nothing or bad records") {
 }
 
 TEST_CASE("memory sources sort by time, stably") {
-  auto src = troupe::memory_source({make_record(0.2, "a"), make_record(0.1, "b"),
-                                    make_record(0.2, "c")});
+  auto src = troupe::memory_source(
+      {make_record(0.2, "a"), make_record(0.1, "b"), make_record(0.2, "c")});
   auto records = troupe::read_all(*src);
   REQUIRE(records.size() == 3);
   CHECK(records[0].topic == "b");

@@ -1,8 +1,8 @@
-#include "troupe/runtime/log_writer.hpp"
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "troupe/runtime/log_writer.hpp"
 
 #include <doctest/doctest.h>
 

@@ -86,8 +86,7 @@ inline std::vector<std::string> fixture_labels() {
 }
 
 inline std::vector<troupe::record>
-read_logs(const std::vector<std::string>& paths,
-          troupe::read_options opts = {},
+read_logs(const std::vector<std::string>& paths, troupe::read_options opts = {},
           std::vector<troupe::bad_record>* bad = nullptr) {
   auto src = troupe::open_logs(paths, opts);
   if (!src)

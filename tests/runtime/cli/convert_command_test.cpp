@@ -18,11 +18,11 @@ TEST_CASE("troupe convert: bad input exits with status 2") {
   temp_dir dir;
   auto bad = dir.write("bad.jsonl", "{\"elapsed_time\": 1}\n");
   CHECK(troupe_cli({"convert", bad, dir.file("out.log")}) == 2);
-  CHECK(troupe_cli({"convert", bad, dir.file("out.log"), "--on-bad-record",
-                    "skip"})
+  CHECK(troupe_cli(
+            {"convert", bad, dir.file("out.log"), "--on-bad-record", "skip"})
         == 0);
   CHECK(troupe_cli({"convert", "/no/such", dir.file("x.jsonl")}) == 2);
-  CHECK(troupe_cli({"convert", mcl_dir("dataset"), dir.file("x"), "--format",
-                    "csv"})
+  CHECK(troupe_cli(
+            {"convert", mcl_dir("dataset"), dir.file("x"), "--format", "csv"})
         == 2);
 }

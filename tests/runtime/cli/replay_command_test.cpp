@@ -21,9 +21,8 @@ nlohmann::json load_json(const std::string& path) {
 TEST_CASE("troupe replay writes the report") {
   temp_dir dir;
   auto report = dir.file("r.json");
-  REQUIRE(troupe_cli({"replay", mcl_dir("dataset"), "--speed", "20",
-                      "--report", report, "--progress", "never", "--sink",
-                      "null"})
+  REQUIRE(troupe_cli({"replay", mcl_dir("dataset"), "--speed", "20", "--report",
+                      report, "--progress", "never", "--sink", "null"})
           == 0);
   auto j = load_json(report);
   CHECK(j["records_read"] == 20);
@@ -61,8 +60,8 @@ TEST_CASE("troupe replay: bad records are skipped and counted, or stop with "
   CHECK(j["bad_records"][0]["file"] == log);
   CHECK(j["bad_records"][0]["reason"].get<std::string>().find("elapsed_time")
         != std::string::npos);
-  CHECK(troupe_cli({"replay", log, "--speed", "max", "--on-bad-record",
-                    "stop", "--progress", "never", "--sink", "null"})
+  CHECK(troupe_cli({"replay", log, "--speed", "max", "--on-bad-record", "stop",
+                    "--progress", "never", "--sink", "null"})
         == 2);
 }
 

@@ -1,15 +1,15 @@
-#include "troupe/runtime/detail/lateness_histogram.hpp"
-
 #include <thread>
 #include <vector>
+
+#include "troupe/runtime/detail/lateness_histogram.hpp"
 
 #include <doctest/doctest.h>
 
 using troupe::detail::lateness_histogram;
 
 TEST_CASE("buckets are exact below 64 ns and within 1/32 above") {
-  for (uint64_t x : std::vector<uint64_t>{0, 1, 63, 64, 100, 1000, 123456,
-                                          10000000000ull}) {
+  for (uint64_t x :
+       std::vector<uint64_t>{0, 1, 63, 64, 100, 1000, 123456, 10000000000ull}) {
     auto i = lateness_histogram::index_of(x);
     auto lo = lateness_histogram::lower_bound(i);
     CHECK(lo <= x);

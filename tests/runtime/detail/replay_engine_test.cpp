@@ -1,11 +1,10 @@
-#include "troupe/runtime/detail/replay_engine.hpp"
-
 #include <algorithm>
 #include <chrono>
 #include <string>
 #include <vector>
 
 #include "troupe/actors/agent.hpp"
+#include "troupe/runtime/detail/replay_engine.hpp"
 
 #include <doctest/doctest.h>
 
@@ -53,9 +52,7 @@ const std::vector<std::string> ab = {"UnitTestMessageA", "UnitTestMessageB"};
 struct replay_fixture : fixture {
   caf::actor sink_handle;
 
-  replay_fixture() {
-    sink_handle = spawn<sink>("sink", ab);
-  }
+  replay_fixture() { sink_handle = spawn<sink>("sink", ab); }
 
   sink& sunk() { return agent_of<sink>(sink_handle); }
 
@@ -378,7 +375,7 @@ TEST_CASE_FIXTURE(replay_fixture, "the replay clock is published at its "
   REQUIRE(entry != nullptr);
   CHECK(entry->published() >= 10);
   CHECK(entry->published() <= 12);
-  (void) ticks;
+  (void)ticks;
 }
 
 TEST_CASE_FIXTURE(fixture, "a registered decoder delivers users' types") {
@@ -387,8 +384,7 @@ TEST_CASE_FIXTURE(fixture, "a registered decoder delivers users' types") {
         auto* data = x.find("data");
         if (data == nullptr)
           return troupe::make_error(troupe::errc::bad_input, "no data");
-        return reading{std::string{x.string_member("name")},
-                       data->to_double()};
+        return reading{std::string{x.string_member("name")}, data->to_double()};
       });
   std::vector<reading> got;
   auto plain = rt().spawn([&got](caf::event_based_actor*) -> caf::behavior {
@@ -415,12 +411,12 @@ TEST_CASE_FIXTURE(replay_fixture, "a slow subscriber stalls the replay: "
   opts.window = 16;
   troupe::buffer_options buffer;
   buffer.max_records = 100;
-  auto src = std::shared_ptr<troupe::record_source>{
-      troupe::memory_source(records)};
+  auto src
+      = std::shared_ptr<troupe::record_source>{troupe::memory_source(records)};
   auto buf = rt().spawn_buffer(src, buffer);
-  REQUIRE(!request<void>(rt().broadcaster(),
-                         troupe::replay_load{caf::actor_cast<caf::actor>(buf),
-                                             opts}));
+  REQUIRE(!request<void>(
+      rt().broadcaster(),
+      troupe::replay_load{caf::actor_cast<caf::actor>(buf), opts}));
   caf::anon_send(rt().broadcaster(), troupe::replay_start{});
   // Run everything except the subscriber: it never gets to acknowledge.
   starve(*this, sink_handle);
@@ -451,12 +447,12 @@ TEST_CASE_FIXTURE(replay_fixture, "drop_when_slow drops and counts instead") {
   opts.max_rate = true;
   opts.window = 10;
   opts.drop_when_slow = true;
-  auto src = std::shared_ptr<troupe::record_source>{
-      troupe::memory_source(records)};
+  auto src
+      = std::shared_ptr<troupe::record_source>{troupe::memory_source(records)};
   auto buf = rt().spawn_buffer(src);
-  REQUIRE(!request<void>(rt().broadcaster(),
-                         troupe::replay_load{caf::actor_cast<caf::actor>(buf),
-                                             opts}));
+  REQUIRE(!request<void>(
+      rt().broadcaster(),
+      troupe::replay_load{caf::actor_cast<caf::actor>(buf), opts}));
   caf::anon_send(rt().broadcaster(), troupe::replay_start{});
   starve(*this, sink_handle);
   auto st = peek<troupe::replay_status>(*this, rt().broadcaster(),

@@ -1,13 +1,13 @@
 // Standalone (no actor system): also built and run under ThreadSanitizer.
 
-#include "troupe/runtime/detail/timing_thread.hpp"
-
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#include "troupe/runtime/detail/timing_thread.hpp"
 
 #include <doctest/doctest.h>
 
