@@ -6,6 +6,7 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/detail/behavior_impl.hpp>
+#include <caf/make_type_erased_tuple_view.hpp>
 #include <caf/match_case.hpp>
 #include <caf/message_view.hpp>
 #include <caf/sec.hpp>
@@ -17,6 +18,10 @@ namespace detail {
 struct agent_access {
   static void dispatch_topic(agent& self, const caf::type_erased_tuple& xs) {
     self.dispatch_topic(xs);
+  }
+
+  static void dispatch_replay(agent& self, const replay_batch& batch) {
+    self.dispatch_replay(batch);
   }
 };
 
@@ -39,6 +44,11 @@ public:
                                  caf::type_erased_tuple& xs) override {
     if (is_topic_delivery(xs)) {
       agent_access::dispatch_topic(*self_, xs);
+      f();
+      return caf::match_case::match;
+    }
+    if (xs.size() == 1 && xs.match_element<replay_batch>(0)) {
+      agent_access::dispatch_replay(*self_, xs.get_as<replay_batch>(0));
       f();
       return caf::match_case::match;
     }
@@ -265,6 +275,38 @@ void agent::dispatch_topic(const caf::type_erased_tuple& content) {
     }
   }
   count_unexpected(content, slot->name);
+}
+
+void agent::dispatch_replay(const replay_batch& batch) {
+  // Replayed deliveries come in batches so that the replay can count what
+  // each subscriber has not handled yet (its credit); the answer returns the
+  // credit and each item's lateness at its handler.
+  replay_ack ack;
+  ack.count = batch.items.size();
+  ack.lateness_ns.reserve(batch.items.size());
+  for (auto& item : batch.items) {
+    auto now = clock().now().time_since_epoch();
+    ack.lateness_ns.push_back(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()
+        - item.header.deadline_ns);
+    if (!item.decoded.empty()) {
+      dispatch_topic(item.decoded.content());
+    } else if (tracer()) {
+      // The trace keeps copies of what it sees; a view's copy would still
+      // point into this batch.
+      dispatch_topic(caf::make_message(item.header, item.payload).content());
+    } else {
+      // No message per record. Handlers take payloads by value or const
+      // reference: the view never writes through these.
+      auto view = caf::make_type_erased_tuple_view(
+          const_cast<topic_header&>(item.header),
+          const_cast<value&>(item.payload));
+      dispatch_topic(view);
+    }
+  }
+  if (auto& sender = current_sender())
+    sender->enqueue(ctrl(), caf::make_message_id(),
+                    caf::make_message(std::move(ack)), context());
 }
 
 // -- accounting ---------------------------------------------------------------

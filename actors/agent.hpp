@@ -13,6 +13,7 @@
 
 #include "troupe/messages/core.hpp"
 #include "troupe/messages/errors.hpp"
+#include "troupe/messages/replay.hpp"
 #include "troupe/runtime/detail/name_table.hpp"
 #include "troupe/runtime/detail/runtime_state.hpp"
 #include "troupe/runtime/detail/topic_table.hpp"
@@ -255,6 +256,10 @@ private:
 
   /// Runs the topic handler for a `(topic_header, payload...)` delivery.
   void dispatch_topic(const caf::type_erased_tuple& content);
+
+  /// Runs the topic handlers for each replayed delivery of `batch` and
+  /// returns the credit to the replay (see `replay_ack`).
+  void dispatch_replay(const replay_batch& batch);
 
   void count_unexpected(const caf::type_erased_tuple& content,
                         const std::string& topic);

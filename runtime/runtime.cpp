@@ -40,6 +40,14 @@ runtime::~runtime() {
     cfg_.state.reset();
 }
 
+buffer_actor runtime::spawn_buffer(std::shared_ptr<record_source> source,
+                                   buffer_options opts) {
+  auto handle = troupe::spawn_buffer(*sys_, std::move(source), opts,
+                                     !cfg_.test_scheduler());
+  track(caf::actor_cast<caf::actor>(handle), {}, false);
+  return handle;
+}
+
 caf::actor runtime::lookup(const std::string& name) const {
   return state_->names.find(name);
 }

@@ -8,6 +8,7 @@
 
 #include "troupe/actors/agent.hpp"
 #include "troupe/actors/broadcaster.hpp"
+#include "troupe/actors/buffer.hpp"
 #include "troupe/actors/directory.hpp"
 #include "troupe/messages/errors.hpp"
 #include "troupe/runtime/config.hpp"
@@ -44,6 +45,9 @@ public:
 
   broadcaster_actor broadcaster() const { return state_->broadcaster; }
 
+  /// Decoders from replayed values to users' types, by topic or type name.
+  decoder_table& decoders() noexcept { return state_->decoders; }
+
   // -- spawning -------------------------------------------------------------
 
   /// Spawns agent `T` constructed with `(actor_config&, name, xs...)` and
@@ -62,6 +66,15 @@ public:
     track(handle, name, true);
     return handle;
   }
+
+  /// Spawns a replay buffer over `source` and stops it on shutdown. In real
+  /// runs it gets its own thread, so reading overlaps the replay.
+  buffer_actor spawn_buffer(std::shared_ptr<record_source> source,
+                            buffer_options opts = {});
+
+  /// Stops `who` (spawned elsewhere) on shutdown like the actors spawned
+  /// here.
+  void adopt(const caf::actor& who) { track(who, {}, false); }
 
   /// Spawns any other actor from a function and stops it on shutdown.
   template <caf::spawn_options Os = caf::no_spawn_options, class F, class... Ts>

@@ -26,7 +26,9 @@
 #include <vector>
 
 #include "troupe/actors/agent.hpp"
+#include "troupe/messages/replay.hpp"
 #include "troupe/runtime/config.hpp"
+#include "troupe/runtime/log_source.hpp"
 #include "troupe/runtime/runtime.hpp"
 #include "troupe/runtime/trace.hpp"
 
@@ -181,6 +183,75 @@ public:
     }
   }
 
+  // -- replay ---------------------------------------------------------------
+
+  /// Replays `source` into the runtime's topics on virtual time: loads the
+  /// broadcaster with a buffer over it and starts it. Nothing is published
+  /// until the test runs or advances time; every record is then published
+  /// exactly at its scheduled virtual time. Subscribed agents receive
+  /// `troupe::value` payloads (or their registered decoders' types).
+  caf::error replay(std::shared_ptr<record_source> source,
+                    replay_options opts = {}, buffer_options buffer = {}) {
+    auto buf = rt_.spawn_buffer(std::move(source), buffer);
+    if (auto err = request<void>(
+            rt_.broadcaster(),
+            replay_load{caf::actor_cast<caf::actor>(buf), std::move(opts)}))
+      return err;
+    auto started = request<bool>(rt_.broadcaster(), replay_start{});
+    return started ? caf::none : started.error();
+  }
+
+  /// Replays the logs at `paths` (files or directories).
+  caf::error replay(const std::vector<std::string>& paths,
+                    replay_options opts = {}, read_options read = {}) {
+    auto source = open_logs(paths, read);
+    if (!source)
+      return source.error();
+    return replay(std::shared_ptr<record_source>{std::move(*source)},
+                  std::move(opts));
+  }
+
+  /// Replays records held in memory (sorted by time first).
+  caf::error replay(std::vector<record> records, replay_options opts = {}) {
+    return replay(
+        std::shared_ptr<record_source>{memory_source(std::move(records))},
+        std::move(opts));
+  }
+
+  /// Sends a replay control (`replay_pause{}`, `replay_seek{t}`, ...) to the
+  /// broadcaster and returns whether it acted.
+  template <class Control>
+  caf::expected<bool> control(Control msg) {
+    return request<bool>(rt_.broadcaster(), std::move(msg));
+  }
+
+  /// The replay's state and statistics.
+  troupe::replay_status replay_status() {
+    auto result
+        = request<troupe::replay_status>(rt_.broadcaster(), replay_query{});
+    if (!result)
+      throw std::runtime_error("replay_status: " + to_text(result.error()));
+    return *result;
+  }
+
+  /// Fires timers in order until the replay has ended (finished, stopped
+  /// or failed), at most `limit` of virtual time; returns its status.
+  troupe::replay_status replay_to_end(caf::timespan limit
+                                      = std::chrono::hours{24}) {
+    auto deadline = now() + limit;
+    for (;;) {
+      run(); // the answer must see everything already sent
+      auto st = replay_status();
+      if (st.state == "finished" || st.state == "stopped"
+          || st.state == "failed" || st.state == "idle")
+        return st;
+      auto& schedule = sched_.clock().schedule();
+      if (schedule.empty() || schedule.begin()->first > deadline)
+        return st;
+      advance_to(schedule.begin()->first);
+    }
+  }
+
   // -- observation ----------------------------------------------------------
 
   /// Everything recorded so far, in order.
@@ -210,6 +281,16 @@ public:
               || entry.kind == trace_kind::delivered)
           && entry.content.match_elements<T>())
         result.push_back(entry.content.get_as<T>(0));
+    return result;
+  }
+
+  /// Virtual times at which anything was published on `topic`, in order.
+  std::vector<caf::actor_clock::time_point>
+  publish_times(const std::string& topic) const {
+    std::vector<caf::actor_clock::time_point> result;
+    for (auto& entry : trace_->entries())
+      if (entry.kind == trace_kind::published && entry.peer == topic)
+        result.push_back(entry.at);
     return result;
   }
 

@@ -9,6 +9,7 @@
 
 #include "troupe/actors/broadcaster.hpp"
 #include "troupe/actors/directory.hpp"
+#include "troupe/runtime/decoders.hpp"
 #include "troupe/runtime/detail/name_table.hpp"
 #include "troupe/runtime/detail/topic_table.hpp"
 #include "troupe/runtime/trace.hpp"
@@ -25,6 +26,9 @@ struct runtime_state {
   topic_table topics;
   directory_actor directory;
   broadcaster_actor broadcaster;
+
+  /// Replayed values -> users' types (see `runtime::decoders`).
+  decoder_table decoders;
 
   /// Set by test fixtures; read on every traced event.
   std::atomic<trace_log*> trace{nullptr};

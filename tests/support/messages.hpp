@@ -40,6 +40,17 @@ typename Inspector::result_type inspect(Inspector& f, note& x) {
   return f(caf::meta::type_name("test::note"), x.text);
 }
 
+/// A typed view of the MCL fixtures' payloads (decoded from troupe::value).
+struct reading {
+  std::string name;
+  double data = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, reading& x) {
+  return f(caf::meta::type_name("test::reading"), x.name, x.data);
+}
+
 inline bool operator==(const ping& x, const ping& y) {
   return x.value == y.value;
 }
@@ -58,6 +69,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(troupe_test, troupe::first_user_type_id)
 CAF_ADD_TYPE_ID(troupe_test, (test::ping))
 CAF_ADD_TYPE_ID(troupe_test, (test::pong))
 CAF_ADD_TYPE_ID(troupe_test, (test::note))
+CAF_ADD_TYPE_ID(troupe_test, (test::reading))
 CAF_END_TYPE_ID_BLOCK(troupe_test)
 
 namespace test {

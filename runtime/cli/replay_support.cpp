@@ -1,0 +1,48 @@
+#include "troupe/runtime/cli/replay_support.hpp"
+
+#include <cstdio>
+
+#include "troupe/messages/errors.hpp"
+#include "troupe/runtime/detail/record_stream.hpp"
+
+namespace troupe::cli {
+
+int fail(const std::string& command, const std::string& text) {
+  std::fprintf(stderr, "troupe %s: %s\n", command.c_str(), text.c_str());
+  return exit_usage;
+}
+
+int fail(const std::string& command, const caf::error& err) {
+  return fail(command, to_text(err));
+}
+
+bool parse_seconds_option(const std::string& option, const std::string& text,
+                          int64_t& ns, std::string& error) {
+  std::string why;
+  if (!detail::parse_seconds(text, ns, why) || ns < 0) {
+    error = option + ": expected a non-negative number of seconds, got '" + text
+            + "'";
+    return false;
+  }
+  return true;
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> result;
+  size_t start = 0;
+  while (start <= text.size()) {
+    auto end = text.find(',', start);
+    if (end == std::string::npos)
+      end = text.size();
+    if (end > start)
+      result.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return result;
+}
+
+double to_us(int64_t ns) {
+  return static_cast<double>(ns) / 1000.0;
+}
+
+} // namespace troupe::cli

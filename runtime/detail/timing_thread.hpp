@@ -1,0 +1,96 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "troupe/runtime/detail/lateness_histogram.hpp"
+
+namespace troupe::detail {
+
+/// Fires jobs at precise steady-clock deadlines without burning a core: it
+/// sleeps (with minimal timer slack) until just before a deadline, then
+/// spins for the last few microseconds. The spin margin adapts to how late
+/// the sleeps actually wake up.
+///
+/// The owner pushes jobs in deadline order; `cancel` takes back every job
+/// not yet claimed and says exactly which were: a job is claimed (under the
+/// lock) before the thread spins for it, and a claimed job always fires.
+/// That is what makes pause, seek and speed changes lose nothing and repeat
+/// nothing.
+class timing_thread {
+public:
+  using clock = std::chrono::steady_clock;
+
+  struct job {
+    /// steady_clock time (ns since its epoch) at which to fire.
+    int64_t deadline_ns = 0;
+    /// Increasing per owner; `cancel` and `fired` speak in these.
+    uint64_t seq = 0;
+    std::function<void()> fire;
+  };
+
+  /// `publish_lateness` (may be null) receives fire time minus deadline for
+  /// every job. `low_water` (may be empty) runs on the timing thread when
+  /// the queue drops to `low_water_mark` jobs, so the owner can refill.
+  timing_thread(lateness_histogram* publish_lateness,
+                std::function<void()> low_water, size_t low_water_mark);
+
+  /// Stops the thread; pending jobs do not fire.
+  ~timing_thread();
+
+  timing_thread(const timing_thread&) = delete;
+
+  timing_thread& operator=(const timing_thread&) = delete;
+
+  /// Schedules a job (deadlines non-decreasing since the last `cancel`).
+  void push(job x);
+
+  /// Drops every job not yet claimed. Returns the seq of the last claimed
+  /// job (0 if none ever was): jobs up to it fired or are about to.
+  uint64_t cancel();
+
+  /// The seq of the last job that finished firing.
+  uint64_t fired() const noexcept {
+    return fired_.load(std::memory_order_acquire);
+  }
+
+  /// Jobs waiting (not yet claimed).
+  size_t pending() const;
+
+  /// Current spin margin in ns (for tests and reports).
+  int64_t margin_ns() const noexcept {
+    return margin_.load(std::memory_order_relaxed);
+  }
+
+  static int64_t now_ns() noexcept {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               clock::now().time_since_epoch())
+        .count();
+  }
+
+private:
+  void run();
+
+  /// Adjusts the margin from how late a sleep woke up.
+  void learn(int64_t oversleep_ns) noexcept;
+
+  lateness_histogram* publish_lateness_;
+  std::function<void()> low_water_;
+  size_t low_water_mark_;
+  mutable std::mutex mtx_;
+  std::condition_variable cv_;
+  std::deque<job> queue_;
+  uint64_t claimed_ = 0;
+  bool stop_ = false;
+  std::atomic<uint64_t> fired_{0};
+  std::atomic<int64_t> margin_;
+  int64_t average_oversleep_ = 0;
+  std::thread thread_;
+};
+
+} // namespace troupe::detail

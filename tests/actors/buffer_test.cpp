@@ -1,0 +1,183 @@
+#include <chrono>
+
+#include "troupe/actors/buffer.hpp"
+
+#include <doctest/doctest.h>
+
+#include "support/fixture.hpp"
+#include "support/replay.hpp"
+
+using namespace test;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct buffer_fixture : fixture {
+  troupe::buffer_actor make(troupe::buffer_options opts = {},
+                            const std::string& dir = "dataset") {
+    auto src = troupe::open_logs({mcl_dir(dir)}, {});
+    REQUIRE(src);
+    return rt().spawn_buffer(std::move(*src), opts);
+  }
+
+  troupe::buffer_status status(const troupe::buffer_actor& buf) {
+    auto st = request<troupe::buffer_status>(buf, troupe::buffer_query{});
+    REQUIRE(st);
+    return *st;
+  }
+
+  std::vector<troupe::record> pull(const troupe::buffer_actor& buf,
+                                   uint32_t n) {
+    auto batch = request<troupe::record_batch>(buf, troupe::buffer_pull{n});
+    REQUIRE(batch);
+    return batch->records;
+  }
+};
+
+} // namespace
+
+TEST_CASE_FIXTURE(buffer_fixture, "B1: defaults; timeouts may be never") {
+  troupe::buffer_options opts;
+  CHECK(opts.max_records == 5000);
+  CHECK(opts.pop_timeout == 10s);
+  CHECK(opts.ready_timeout == 10s);
+  opts.pop_timeout = troupe::buffer_options::never;
+  CHECK(!troupe::validate(opts));
+  opts.max_records = 0;
+  CHECK(troupe::code_of(troupe::validate(opts))
+        == troupe::errc::invalid_argument);
+}
+
+TEST_CASE_FIXTURE(buffer_fixture, "R7: an unbounded buffer drains all 20 in "
+                                  "order, then ready and nothing pending") {
+  auto buf = make();
+  CHECK(status(buf).data_pending);
+  CHECK(request<bool>(buf, troupe::buffer_start{}) == true);
+  auto st = status(buf);
+  CHECK(st.ready);
+  CHECK(!st.data_pending);
+  CHECK(labels(pull(buf, 100)) == fixture_labels());
+  auto batch = request<troupe::record_batch>(buf, troupe::buffer_pull{5});
+  REQUIRE(batch);
+  CHECK(batch->records.empty());
+  CHECK(batch->exhausted);
+}
+
+TEST_CASE_FIXTURE(buffer_fixture, "R8/B3/B7: a buffer of 10 holds exactly "
+                                  "A0-A9, ready while the source has more; "
+                                  "taking one lets it read on") {
+  troupe::buffer_options opts;
+  opts.max_records = 10;
+  auto buf = make(opts);
+  CHECK(request<bool>(buf, troupe::buffer_start{}) == true);
+  auto st = status(buf);
+  CHECK(st.stored == 10);
+  CHECK(st.ready);
+  CHECK(st.data_pending);
+  auto first = pull(buf, 1);
+  CHECK(labels(first) == std::vector<std::string>{"A 0.00"});
+  st = status(buf);
+  CHECK(st.stored == 10); // refilled at once
+  CHECK(st.peak_stored == 10);
+  auto rest = pull(buf, 100);
+  CHECK(rest.size() == 10);
+  CHECK(labels(pull(buf, 100)).size() == 9);
+  CHECK(!status(buf).data_pending);
+}
+
+TEST_CASE_FIXTURE(buffer_fixture, "R9/R10: controls act once; stop keeps the "
+                                  "position, reset rewinds") {
+  troupe::buffer_options opts;
+  opts.max_records = 10;
+  auto buf = make(opts);
+  CHECK(request<bool>(buf, troupe::buffer_start{}) == true);
+  CHECK(request<bool>(buf, troupe::buffer_start{}) == false);
+  CHECK(request<bool>(buf, troupe::buffer_stop{}) == true);
+  CHECK(request<bool>(buf, troupe::buffer_stop{}) == false);
+  CHECK(labels(pull(buf, 5)).back() == "A 0.04");
+  CHECK(request<bool>(buf, troupe::buffer_start{}) == true);
+  CHECK(labels(pull(buf, 1)) == std::vector<std::string>{"A 0.05"});
+  CHECK(request<bool>(buf, troupe::buffer_reset{}) == true);
+  auto st = status(buf);
+  CHECK(st.stored == 0);
+  CHECK(!st.running);
+  CHECK(request<bool>(buf, troupe::buffer_start{}) == true);
+  auto all = fixture_labels();
+  CHECK(labels(pull(buf, 10))
+        == std::vector<std::string>(all.begin(), all.begin() + 10));
+}
+
+TEST_CASE_FIXTURE(buffer_fixture, "B3/B5: waits time out naming the setting "
+                                  "to raise and its value") {
+  troupe::buffer_options opts;
+  opts.pop_timeout = 2s;
+  opts.ready_timeout = 3s;
+  auto buf = make(opts);
+  // Not started: nothing arrives.
+  caf::scoped_actor self{sys()};
+  auto pending = self->request(buf, caf::infinite, troupe::buffer_pull{1});
+  auto ready = self->request(buf, caf::infinite, troupe::buffer_await_ready{});
+  run();
+  advance(3s);
+  std::string pop_error;
+  std::string ready_error;
+  std::move(pending).receive(
+      [](troupe::record_batch&) {},
+      [&](caf::error& err) { pop_error = troupe::to_text(err); });
+  std::move(ready).receive(
+      [](troupe::buffer_status&) {},
+      [&](caf::error& err) { ready_error = troupe::to_text(err); });
+  CHECK(pop_error.find("raise pop_timeout (current value 2.0 s)")
+        != std::string::npos);
+  CHECK(pop_error.find("0 served") != std::string::npos);
+  CHECK(ready_error.find("raise ready_timeout (current value 3.0 s)")
+        != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(buffer_fixture, "a pull waiting for records is answered as "
+                                  "soon as they arrive") {
+  auto buf = make();
+  caf::scoped_actor self{sys()};
+  auto pending = self->request(buf, caf::infinite, troupe::buffer_pull{3});
+  run();
+  CHECK(request<bool>(buf, troupe::buffer_start{}) == true);
+  std::vector<troupe::record> got;
+  std::move(pending).receive(
+      [&](troupe::record_batch& batch) { got = batch.records; },
+      [](caf::error&) { FAIL("pull failed"); });
+  CHECK(labels(got) == std::vector<std::string>{"A 0.00", "A 0.01", "A 0.02"});
+}
+
+TEST_CASE_FIXTURE(fixture, "bad records: skip counts them, stop fails after "
+                           "the last good record") {
+  temp_dir dir;
+  auto path = dir.write("x.jsonl",
+                        "{\"elapsed_time\": 0.1, \"topic\": \"t\", "
+                        "\"payload\": {}}\nnot json\n{\"elapsed_time\": 0.2, "
+                        "\"topic\": \"t\", \"payload\": {}}\n");
+  for (bool stop : {false, true}) {
+    CAPTURE(stop);
+    auto src = troupe::open_logs({path}, {});
+    REQUIRE(src);
+    troupe::buffer_options opts;
+    opts.stop_on_bad = stop;
+    auto buf = rt().spawn_buffer(std::move(*src), opts);
+    REQUIRE(request<bool>(buf, troupe::buffer_start{}));
+    auto first = request<troupe::record_batch>(buf, troupe::buffer_pull{10});
+    REQUIRE(first);
+    CHECK(first->records.size() == (stop ? 1u : 2u));
+    auto st = request<troupe::buffer_status>(buf, troupe::buffer_query{});
+    REQUIRE(st);
+    REQUIRE(st->bad_records.size() == 1);
+    CHECK(st->bad_records[0].line == 2);
+    auto next = request<troupe::record_batch>(buf, troupe::buffer_pull{10});
+    if (stop) {
+      REQUIRE(!next);
+      CHECK(troupe::to_text(next.error()).find("x.jsonl:2:")
+            != std::string::npos);
+    } else {
+      REQUIRE(next);
+      CHECK(next->exhausted);
+    }
+  }
+}

@@ -1,0 +1,120 @@
+// Standalone (no actor system): also built and run under ThreadSanitizer.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "troupe/runtime/detail/timing_thread.hpp"
+
+#include <doctest/doctest.h>
+
+using troupe::detail::lateness_histogram;
+using troupe::detail::timing_thread;
+
+namespace {
+
+/// Collects fired sequence numbers; lets the test wait for a count.
+struct collector {
+  std::mutex mtx;
+  std::condition_variable cv;
+  std::vector<uint64_t> seqs;
+  std::vector<int64_t> times;
+
+  std::function<void()> job(uint64_t seq) {
+    return [this, seq] {
+      auto now = timing_thread::now_ns();
+      std::lock_guard<std::mutex> guard{mtx};
+      seqs.push_back(seq);
+      times.push_back(now);
+      cv.notify_all();
+    };
+  }
+
+  bool wait_for(size_t n) {
+    std::unique_lock<std::mutex> guard{mtx};
+    return cv.wait_for(guard, std::chrono::seconds{10},
+                       [&] { return seqs.size() >= n; });
+  }
+};
+
+} // namespace
+
+TEST_CASE("jobs fire in order, never before their deadline") {
+  lateness_histogram lateness;
+  collector got;
+  timing_thread timer{&lateness, {}, 0};
+  auto start = timing_thread::now_ns() + 2'000'000;
+  std::vector<int64_t> deadlines;
+  for (uint64_t i = 1; i <= 20; ++i) {
+    deadlines.push_back(start + static_cast<int64_t>(i) * 500'000);
+    timer.push({deadlines.back(), i, got.job(i)});
+  }
+  REQUIRE(got.wait_for(20));
+  // `fired` moves after the job returns.
+  for (int i = 0; i < 10000 && timer.fired() < 20; ++i)
+    std::this_thread::sleep_for(std::chrono::microseconds{100});
+  std::lock_guard<std::mutex> guard{got.mtx};
+  for (size_t i = 0; i < 20; ++i) {
+    CHECK(got.seqs[i] == i + 1);
+    CHECK(got.times[i] >= deadlines[i]);
+  }
+  CHECK(timer.fired() == 20);
+  CHECK(lateness.count() == 20);
+}
+
+TEST_CASE("cancel takes back exactly the jobs that did not fire") {
+  collector got;
+  timing_thread timer{nullptr, {}, 0};
+  auto now = timing_thread::now_ns();
+  // Two due at once, the rest far away.
+  timer.push({now, 1, got.job(1)});
+  timer.push({now, 2, got.job(2)});
+  for (uint64_t i = 3; i <= 10; ++i)
+    timer.push({now + 60'000'000'000, i, got.job(i)});
+  REQUIRE(got.wait_for(2));
+  auto claimed = timer.cancel();
+  CHECK(claimed == 2);
+  CHECK(timer.pending() == 0);
+  // New jobs after a cancel run normally.
+  timer.push({timing_thread::now_ns(), 11, got.job(11)});
+  REQUIRE(got.wait_for(3));
+  std::lock_guard<std::mutex> guard{got.mtx};
+  CHECK(got.seqs == std::vector<uint64_t>{1, 2, 11});
+}
+
+TEST_CASE("cancel racing with firing: every job fires at most once and "
+          "claimed ones always fire") {
+  for (int round = 0; round < 50; ++round) {
+    collector got;
+    timing_thread timer{nullptr, {}, 0};
+    auto now = timing_thread::now_ns();
+    for (uint64_t i = 1; i <= 50; ++i)
+      timer.push({now + static_cast<int64_t>(i) * 2000, i, got.job(i)});
+    std::this_thread::sleep_for(std::chrono::microseconds{round * 3});
+    auto claimed = timer.cancel();
+    REQUIRE(got.wait_for(claimed));
+    // Give a wrongly fired job the chance to show up.
+    std::this_thread::sleep_for(std::chrono::milliseconds{1});
+    std::lock_guard<std::mutex> guard{got.mtx};
+    CHECK(got.seqs.size() == claimed);
+    for (size_t i = 0; i < got.seqs.size(); ++i)
+      CHECK(got.seqs[i] == i + 1);
+  }
+}
+
+TEST_CASE("the low-water callback asks for more, and once more when empty") {
+  std::atomic<int> calls{0};
+  collector got;
+  {
+    timing_thread timer{nullptr, [&calls] { ++calls; }, 2};
+    auto now = timing_thread::now_ns();
+    for (uint64_t i = 1; i <= 5; ++i)
+      timer.push({now + static_cast<int64_t>(i) * 100'000, i, got.job(i)});
+    REQUIRE(got.wait_for(5));
+    std::this_thread::sleep_for(std::chrono::milliseconds{2});
+  }
+  CHECK(calls == 2); // at 2 left and at empty
+}

@@ -1,0 +1,231 @@
+#include <string>
+#include <vector>
+
+#include "troupe/messages/errors.hpp"
+#include "troupe/runtime/log_source.hpp"
+
+#include <doctest/doctest.h>
+
+#include "support/replay.hpp"
+
+using namespace test;
+using troupe::errc;
+
+namespace {
+
+std::vector<std::string> window(std::vector<std::string> xs, size_t from,
+                                size_t to) {
+  return {xs.begin() + static_cast<long>(from),
+          xs.begin() + static_cast<long>(to)};
+}
+
+const char* hdr = "#-----\n# MCL_LOG\n#     -- version     1.0\n"
+                  "#     -- revision    \n#     -- created     2020-01-01 "
+                  "00:00:00\n#      >>> T\n#-----\n";
+
+/// Hex of msgpack {"name": "T", "data": 1.5}.
+const char* payload = "82a46e616d65a154a464617461cb3ff8000000000000";
+
+} // namespace
+
+TEST_CASE("R1: a directory reads A 0.00..0.09 then B 0.1..1.0") {
+  auto records = read_logs({mcl_dir("dataset")});
+  CHECK(labels(records) == fixture_labels());
+  // Data equals the record time, and the type comes from the header.
+  for (auto& x : records) {
+    CHECK(x.payload.find("data")->to_double() * 1e9
+          == doctest::Approx(static_cast<double>(x.elapsed_ns)));
+    CHECK(x.payload.string_member("name") == x.type);
+    CHECK(x.topic.empty());
+  }
+}
+
+TEST_CASE("R2: the split set gives the same 20 records in the same order") {
+  CHECK(read_logs({mcl_dir("dataset_split")})
+        == read_logs({mcl_dir("dataset")}));
+}
+
+TEST_CASE("R3: a time window keeps records inside [min, max]") {
+  troupe::read_options opts;
+  opts.min_ns = 45'000'000;
+  opts.max_ns = 350'000'000;
+  auto all = fixture_labels();
+  std::vector<std::string> expected = window(all, 5, 10);
+  expected.insert(expected.end(), {"B 0.10", "B 0.20", "B 0.30"});
+  CHECK(labels(read_logs({mcl_dir("dataset")}, opts)) == expected);
+  CHECK(labels(read_logs({mcl_dir("dataset_split")}, opts)) == expected);
+  opts.min_ns = 35'000'000;
+  opts.max_ns = 85'000'000;
+  CHECK(labels(read_logs({mcl_dir("dataset/UnitTestMessageA.log")}, opts))
+        == window(all, 4, 9));
+}
+
+TEST_CASE("R4: rewind reads again from the start") {
+  auto src = troupe::open_logs({mcl_dir("dataset")}, {});
+  REQUIRE(src);
+  troupe::record x;
+  troupe::bad_record bad;
+  for (int i = 0; i < 10; ++i)
+    REQUIRE((*src)->next(x, bad) == troupe::record_source::result::record);
+  CHECK(label(x) == "A 0.09");
+  REQUIRE(!(*src)->rewind());
+  CHECK(labels(troupe::read_all(**src)) == fixture_labels());
+}
+
+TEST_CASE("R5: a later part of a split set reads alone, without a header") {
+  auto records = read_logs({mcl_dir("dataset_split/UnitTestMessageA_001.log")});
+  CHECK(labels(records)
+        == std::vector<std::string>{"A 0.03", "A 0.04", "A 0.05"});
+}
+
+TEST_CASE("R6: bad arguments are refused") {
+  troupe::read_options opts;
+  opts.min_ns = 2;
+  opts.max_ns = 1;
+  auto src = troupe::open_logs({mcl_dir("dataset")}, opts);
+  REQUIRE(!src);
+  CHECK(troupe::code_of(src.error()) == errc::invalid_argument);
+  src = troupe::open_logs({mcl_dir("no_such_dir")}, {});
+  REQUIRE(!src);
+  CHECK(troupe::code_of(src.error()) == errc::not_found);
+  CHECK(troupe::to_text(src.error()).find("no_such_dir") != std::string::npos);
+  src = troupe::open_logs({}, {});
+  CHECK(!src);
+}
+
+TEST_CASE("raw-data logs are skipped in directories unless asked for") {
+  troupe::read_options opts;
+  opts.include_raw = true;
+  auto records = read_logs({mcl_dir("dataset")}, opts);
+  CHECK(records.size() == 30);
+  // Given by name, a raw log is read.
+  auto raw = read_logs({mcl_dir("dataset/RawUnitTestData.log")});
+  REQUIRE(raw.size() == 10);
+  CHECK(raw.front().type == "None");
+  CHECK(raw.front().payload == troupe::value::array({}));
+}
+
+TEST_CASE("ties in time go to the earlier file name") {
+  temp_dir dir;
+  std::string line = std::string{"1.0 'x' "} + payload + "\n";
+  dir.write("b.log", std::string{hdr} + line);
+  dir.write("a.log", std::string{hdr} + line);
+  auto records = read_logs({dir.path()});
+  REQUIRE(records.size() == 2);
+  auto src = troupe::open_logs({dir.path()}, {});
+  auto& files = (*src)->files();
+  CHECK(files[records[0].file].find("a.log") != std::string::npos);
+  CHECK(files[records[1].file].find("b.log") != std::string::npos);
+}
+
+TEST_CASE("inconsistent created times across a set are refused") {
+  temp_dir dir;
+  std::string other = hdr;
+  other.replace(other.find("2020"), 4, "2021");
+  dir.write("a.log", hdr);
+  dir.write("b.log", other);
+  auto src = troupe::open_logs({dir.path()}, {});
+  REQUIRE(!src);
+  CHECK(troupe::code_of(src.error()) == errc::bad_input);
+  CHECK(troupe::to_text(src.error()).find("b.log:5: created")
+        != std::string::npos);
+}
+
+TEST_CASE("an empty directory or one with nothing readable is refused") {
+  temp_dir dir;
+  auto src = troupe::open_logs({dir.path()}, {});
+  REQUIRE(!src);
+  CHECK(troupe::code_of(src.error()) == errc::bad_input);
+  dir.write("notes.txt", "hello");
+  CHECK(!troupe::open_logs({dir.path()}, {}));
+}
+
+TEST_CASE("malformed headers name file and line") {
+  temp_dir dir;
+  auto path = dir.write("x.log", "#-----\n# NOT_MCL\n#-----\n");
+  auto src = troupe::open_logs({path}, {});
+  REQUIRE(!src);
+  CHECK(troupe::to_text(src.error()).find("x.log:2: expected '# MCL_LOG'")
+        != std::string::npos);
+  path = dir.write("y.log", "#-----\n# MCL_LOG\n#     -- version 1.0\n");
+  src = troupe::open_logs({path}, {});
+  REQUIRE(!src);
+  CHECK(troupe::to_text(src.error()).find("closing dash line")
+        != std::string::npos);
+}
+
+TEST_CASE("bad records are reported with file:line and reason; good ones "
+          "are kept") {
+  temp_dir dir;
+  std::string good = std::string{"0.5 't' "} + payload + "\n";
+  std::string text = std::string{hdr} + good           // line 8
+                     + "0.6 't'\n"                     // 9: truncated
+                     + "0.7 't' 8zz\n"                 // 10: bad hex
+                     + "0.8 't' 83a4\n"                // 11: bad msgpack
+                     + "abc 't' " + payload + "\n"     // 12: non-numeric time
+                     + "-1.0 't' " + payload + "\n"    // 13: negative
+                     + "0.9 noquote " + payload + "\n" // 14: topic
+                     + "0.2 't' " + payload + "\n"     // 15: backwards
+                     + std::string("\x01\xff\xfe garbage\n") // 16
+                     + "1.0 't' " + payload + "\n";          // 17: good
+  auto path = dir.write("bad.log", text);
+  std::vector<troupe::bad_record> bad;
+  auto records = read_logs({path}, {}, &bad);
+  REQUIRE(records.size() == 2);
+  CHECK(records[0].elapsed_ns == 500'000'000);
+  CHECK(records[1].elapsed_ns == 1'000'000'000);
+  CHECK(records[1].line == 17);
+  REQUIRE(bad.size() == 8);
+  std::vector<uint64_t> lines;
+  for (auto& b : bad) {
+    CHECK(b.file == path);
+    CHECK(!b.reason.empty());
+    lines.push_back(b.line);
+  }
+  CHECK(lines == std::vector<uint64_t>{9, 10, 11, 12, 13, 14, 15, 16});
+  CHECK(bad[0].reason.find("truncated") != std::string::npos);
+  CHECK(bad[1].reason.find("hex") != std::string::npos);
+  CHECK(bad[2].reason.find("msgpack") != std::string::npos);
+  CHECK(bad[3].reason.find("bad time") != std::string::npos);
+  CHECK(bad[4].reason.find("negative") != std::string::npos);
+  CHECK(bad[6].reason.find("backwards") != std::string::npos);
+}
+
+TEST_CASE("a 10 MB line is one bad record, not a crash") {
+  temp_dir dir;
+  std::string huge(10 * 1024 * 1024, 'a');
+  auto path
+      = dir.write("huge.jsonl", "{\"elapsed_time\": 0.1, \"topic\": \"t\", "
+                                "\"payload\": {}}\n"
+                                    + huge
+                                    + "\n{\"elapsed_time\": 0.2, \"topic\": "
+                                      "\"t\", \"payload\": {}}\n");
+  std::vector<troupe::bad_record> bad;
+  auto records = read_logs({path}, {}, &bad);
+  CHECK(records.size() == 2);
+  REQUIRE(bad.size() == 1);
+  CHECK(bad[0].line == 2);
+}
+
+TEST_CASE("empty files and binary garbage read as nothing or bad records") {
+  temp_dir dir;
+  auto empty = dir.write("empty.jsonl", "");
+  CHECK(read_logs({empty}).empty());
+  std::string garbage;
+  for (int i = 0; i < 4096; ++i)
+    garbage += static_cast<char>((i * 7919) & 0xff);
+  auto path = dir.write("garbage.bin", garbage);
+  std::vector<troupe::bad_record> bad;
+  CHECK(read_logs({path}, {}, &bad).empty());
+  CHECK(!bad.empty());
+}
+
+TEST_CASE("memory sources sort by time, stably") {
+  auto src = troupe::memory_source(
+      {make_record(0.2, "a"), make_record(0.1, "b"), make_record(0.2, "c")});
+  auto records = troupe::read_all(*src);
+  REQUIRE(records.size() == 3);
+  CHECK(records[0].topic == "b");
+  CHECK(records[1].topic == "a");
+  CHECK(records[2].topic == "c");
+}
