@@ -582,6 +582,7 @@ void controller_state::run_task(task_entry& t) {
   auto action = t.action;
   auto guids = t.guids;
   t.info.ran_at_ns = now_ns();
+  t.info.run_order = ++tasks_run;
   std::string result;
   caf::error err;
   if (guids.empty())

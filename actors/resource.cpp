@@ -124,6 +124,7 @@ caf::behavior resource::make_behavior() {
 void resource::on_exit() {
   // Stopped without a release (the controller went away): free what the
   // resource holds, e.g. kill its process.
+  exiting_ = true;
   if (state_ != resource_state::released && state_ != resource_state::new_) {
     step_ = step::none;
     ++step_epoch_;
@@ -275,7 +276,7 @@ void resource::notify() {
 
 void resource::flush() {
   dirty_ = false;
-  if (controller_)
+  if (controller_ && !exiting_)
     send(controller_, resource_update{guid_, state_, times_, error_});
 }
 
@@ -283,6 +284,8 @@ void resource::flush() {
 
 void resource::wait_for(guid_list guids, resource_state target,
                         std::function<void(const caf::error&)> then) {
+  if (exiting_ || !controller_)
+    return; // stopping: nobody is left to answer
   auto epoch = step_epoch_;
   auto on_answer = [this, epoch, then](const caf::error& err) {
     if (epoch != step_epoch_)

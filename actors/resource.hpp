@@ -217,6 +217,8 @@ private:
   /// Inside a built-in handler: updates are sent once at its end.
   bool batching_ = false;
   bool dirty_ = false;
+  /// In `on_exit`: hooks run only to free what they hold.
+  bool exiting_ = false;
   std::map<std::string, trace_file> traces_;
 };
 

@@ -355,18 +355,20 @@ typename Inspector::result_type inspect(Inspector& f, get_task& x) {
 }
 
 /// Reply of the controller to `get_task`. `ran_at_ns` is the actor-clock
-/// time the task ran (0 while NEW).
+/// time the task ran (0 while NEW); `run_order` counts the user tasks that
+/// ran up to and including this one (0 while NEW).
 struct task_info {
   uint64_t id = 0;
   task_status status = task_status::new_;
   std::string result;
   int64_t ran_at_ns = 0;
+  uint64_t run_order = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_info& x) {
   return f(caf::meta::type_name("troupe::task_info"), x.id, x.status,
-           x.result, x.ran_at_ns);
+           x.result, x.ran_at_ns, x.run_order);
 }
 
 /// Sent to the controller: reply is the resource's `resource_info`.

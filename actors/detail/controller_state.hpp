@@ -213,6 +213,8 @@ public:
   std::unordered_map<uint64_t, task_entry> tasks;
   std::priority_queue<task_slot, std::vector<task_slot>, std::greater<>> heap;
   uint64_t next_task = 1;
+  /// User tasks run so far.
+  uint64_t tasks_run = 0;
   uint64_t next_seq = 0;
   /// The earliest time a `task_due` is on its way for (-1: none).
   int64_t armed_ns = -1;
