@@ -2,8 +2,8 @@
 
 #include "troupe/runtime/runtime.hpp"
 
-#include <caf/system_messages.hpp>
 #include <caf/exit_reason.hpp>
+#include <caf/system_messages.hpp>
 
 namespace troupe {
 

@@ -15,8 +15,8 @@ namespace troupe {
 topic_stats_agent::topic_stats_agent(caf::actor_config& cfg, std::string name,
                                      const attributes& attrs)
     : agent(cfg, std::move(name)),
-      interval_(attr_or<caf::timespan>(attrs, "interval",
-                                      caf::timespan{1000000000})),
+      interval_(
+          attr_or<caf::timespan>(attrs, "interval", caf::timespan{1000000000})),
       prefix_(attr_or<std::string>(attrs, "prefix", "stats")) {
   auto i = attrs.find("topics");
   if (i != attrs.end())
@@ -69,9 +69,9 @@ threshold_alarm_agent::threshold_alarm_agent(caf::actor_config& cfg,
     : agent(cfg, std::move(name)),
       topic_(attr_or<std::string>(attrs, "topic", {})),
       above_(attr_or<double>(attrs, "above",
-                            std::numeric_limits<double>::infinity())),
+                             std::numeric_limits<double>::infinity())),
       below_(attr_or<double>(attrs, "below",
-                            -std::numeric_limits<double>::infinity())),
+                             -std::numeric_limits<double>::infinity())),
       alarm_topic_(attr_or<std::string>(attrs, "alarm_topic", "alarms")),
       report_(attr_or<bool>(attrs, "report", true)) {
   // nop

@@ -138,8 +138,7 @@ caf::result<uint64_t> controller_state::add(add_resource& x) {
   return guid;
 }
 
-caf::result<caf::config_value>
-controller_state::get(const get_attribute& x) {
+caf::result<caf::config_value> controller_state::get(const get_attribute& x) {
   auto e = find(x.guid);
   if (e == nullptr || e->removed)
     return not_found(x.guid);
@@ -162,8 +161,8 @@ caf::result<void> controller_state::set(set_attribute& x) {
                            [&](auto& s) { return s.name == x.name; });
   if (spec == specs->end())
     return make_error(errc::invalid_config, "resource " + label(*e)
-                                                + " has no attribute '"
-                                                + x.name + "'");
+                                                + " has no attribute '" + x.name
+                                                + "'");
   if (auto err = check_value(*spec, x.value))
     return err;
   e->attrs[x.name] = x.value;
@@ -273,9 +272,8 @@ controller_state::conditions(const get_conditions& x) {
 namespace {
 
 resource_info make_info(const resource_entry& e) {
-  return resource_info{e.guid,  e.name,     e.type,  e.state,
-                       e.attrs, e.connections, e.times, e.error,
-                       e.critical, e.restarts};
+  return resource_info{e.guid,        e.name,  e.type,  e.state,    e.attrs,
+                       e.connections, e.times, e.error, e.critical, e.restarts};
 }
 
 } // namespace
@@ -331,13 +329,14 @@ caf::result<experiment_report> controller_state::report() {
 
 // -- the actor ----------------------------------------------------------------
 
-controller_actor::behavior_type
-controller(controller_pointer self, runtime* rt, experiment_options opts,
-           failure_manager_actor fm) {
+controller_actor::behavior_type controller(controller_pointer self, runtime* rt,
+                                           experiment_options opts,
+                                           failure_manager_actor fm) {
   auto& st = self->state;
   st.init(self, rt, std::move(opts), fm);
   self->send(fm, attach_controller{caf::actor_cast<caf::actor>(self)});
-  self->set_down_handler([self](caf::down_msg& x) { self->state.on_rm_down(x); });
+  self->set_down_handler(
+      [self](caf::down_msg& x) { self->state.on_rm_down(x); });
   self->set_error_handler([](caf::error& err) {
     // A resource manager refused an action the controller sent without
     // waiting for the answer (its state moved on meanwhile).

@@ -146,7 +146,9 @@ void controller_state::evaluate(uint64_t guid, resource_action a) {
     e->pending[index] = false;
     return;
   }
-  auto wait_self = [&] { add_watch(guid, watch{false, guid, a}); };
+  auto wait_self = [&] {
+    add_watch(guid, watch{false, guid, a});
+  };
   auto s = e->state;
   // The resource's own state first: a start waits for READY, a stop for
   // STARTED; past that point the action has nothing left to do.
@@ -271,8 +273,8 @@ caf::result<void> controller_state::wait(wait_for& x) {
       return not_found(guid);
   if (x.state == resource_state::released) {
     if (failed)
-      return make_error(errc::aborted, "the experiment controller failed: "
-                                           + reason);
+      return make_error(errc::aborted,
+                        "the experiment controller failed: " + reason);
   } else if (aborted) {
     return aborted_error(reason);
   }
@@ -300,10 +302,10 @@ bool controller_state::evaluate_wait(uint64_t id) {
       return false;
     }
     if (r == reach::failed_critical) {
-      w.rp.deliver(make_error(errc::aborted,
-                              "waits for " + label(e)
-                                  + ", a critical resource that FAILED: "
-                                  + e.error));
+      w.rp.deliver(
+          make_error(errc::aborted,
+                     "waits for " + label(e)
+                         + ", a critical resource that FAILED: " + e.error));
       waits.erase(i);
       return true;
     }
@@ -339,8 +341,12 @@ void controller_state::on_update(resource_update& x) {
 
 void controller_state::record_timers(const resource_entry& e,
                                      resource_state prev) {
-  auto t = [&](resource_state s) { return e.times[static_cast<size_t>(s)]; };
-  auto sent = [&](resource_action a) { return e.sent_ns[index_of(a)]; };
+  auto t = [&](resource_state s) {
+    return e.times[static_cast<size_t>(s)];
+  };
+  auto sent = [&](resource_action a) {
+    return e.sent_ns[index_of(a)];
+  };
   auto add = [&](const char* name, int64_t from, int64_t to) {
     if (from >= 0 && to >= from)
       timers.add(name, static_cast<double>(to - from) / 1e9);
@@ -414,8 +420,7 @@ void controller_state::on_decision(uint64_t guid, const failure_decision& d) {
   auto e = find(guid);
   if (e == nullptr)
     return;
-  if (d.action == failure_action::restart && !aborted && !releasing
-      && !ended) {
+  if (d.action == failure_action::restart && !aborted && !releasing && !ended) {
     task_entry t;
     t.due_ns = now_ns() + d.delay.count();
     t.kind = task_kind::restart;
@@ -456,8 +461,7 @@ void controller_state::restart(resource_entry& e, uint32_t attempt) {
               request_action(*e, resource_action::stop);
           },
           [this, guid](caf::error& err) {
-            log::warning("restart of guid {} refused: {}", guid,
-                         to_text(err));
+            log::warning("restart of guid {} refused: {}", guid, to_text(err));
             if (auto e = find(guid)) {
               e->failure_open = false;
               fire_watchers(guid);
@@ -567,9 +571,7 @@ void controller_state::on_task_due() {
 
 void controller_state::run_task(task_entry& t) {
   switch (t.kind) {
-    case task_kind::pending_action:
-      evaluate(t.guids.front(), t.action);
-      return;
+    case task_kind::pending_action: evaluate(t.guids.front(), t.action); return;
     case task_kind::restart:
       if (auto e = find(t.guids.front()))
         restart(*e, t.attempt);
@@ -602,10 +604,9 @@ void controller_state::run_task(task_entry& t) {
   }
   if (!err && (aborted || releasing) && action != resource_action::release)
     err = make_error(errc::wrong_state, "the experiment is "
-                                            + std::string{aborted
-                                                              ? "aborted"
-                                                              : "shutting "
-                                                                "down"});
+                                            + std::string{aborted ? "aborted"
+                                                                  : "shutting "
+                                                                    "down"});
   if (!err) {
     for (auto guid : guids) {
       auto e = find(guid);

@@ -32,8 +32,7 @@ struct failure_state {
   static inline const char* name = "troupe.failure_manager";
 };
 
-using failure_pointer
-    = failure_manager_actor::stateful_pointer<failure_state>;
+using failure_pointer = failure_manager_actor::stateful_pointer<failure_state>;
 
 void raise(failure_state& st, failure_level x) {
   if (static_cast<uint8_t>(x) > static_cast<uint8_t>(st.level))
@@ -85,18 +84,17 @@ failure_manager_actor::behavior_type failure_manager(failure_pointer self) {
         auto& st = self->state;
         auto decision = decide(st, report);
         st.records.push_back(failure_record{
-            report, decision,
-            self->clock().now().time_since_epoch().count()});
+            report, decision, self->clock().now().time_since_epoch().count()});
         log::info("failure manager: {} -> {}", to_string(report),
                   to_string(decision.action));
-        auto from_controller = st.controller
-                               && self->current_sender()
-                                      == caf::actor_cast<caf::strong_actor_ptr>(
-                                          st.controller);
+        auto from_controller
+            = st.controller
+              && self->current_sender()
+                     == caf::actor_cast<caf::strong_actor_ptr>(st.controller);
         if (decision.action == failure_action::abort && !from_controller
             && st.controller)
           caf::anon_send(st.controller,
-                     abort_experiment{to_string(report), decision.level});
+                         abort_experiment{to_string(report), decision.level});
         return decision;
       },
       [self](const set_failure_policy& x) {

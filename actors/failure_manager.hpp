@@ -17,11 +17,11 @@ class runtime;
 /// back-off before falling back to those two. A failure of the controller
 /// itself raises the level to EC_FAILURE. Reports from anyone but the
 /// controller that lead to an abort are passed on to the controller.
-using failure_manager_actor = caf::typed_actor<
-    caf::replies_to<failure_report>::with<failure_decision>,
-    caf::reacts_to<set_failure_policy>,
-    caf::reacts_to<attach_controller>,
-    caf::replies_to<get_failures>::with<failure_summary>>;
+using failure_manager_actor
+    = caf::typed_actor<caf::replies_to<failure_report>::with<failure_decision>,
+                       caf::reacts_to<set_failure_policy>,
+                       caf::reacts_to<attach_controller>,
+                       caf::replies_to<get_failures>::with<failure_summary>>;
 
 /// Spawns a failure manager through `rt` (which stops it on shutdown).
 /// Agents reach it by the name `failure_manager_name` once an experiment

@@ -8,8 +8,7 @@
 
 namespace troupe {
 
-process_resource::process_resource(caf::actor_config& cfg,
-                                   resource_setup setup)
+process_resource::process_resource(caf::actor_config& cfg, resource_setup setup)
     : resource(cfg, std::move(setup)) {
   declare_trace("stdout");
   declare_trace("stderr");
@@ -99,8 +98,12 @@ caf::message_handler process_resource::handlers() {
         if (x.child != run_ || child_ == 0)
           return; // a child of an earlier run or already released
         switch (x.kind) {
-          case detail::process_event::out: append_trace("stdout", x.data); break;
-          case detail::process_event::err: append_trace("stderr", x.data); break;
+          case detail::process_event::out:
+            append_trace("stdout", x.data);
+            break;
+          case detail::process_event::err:
+            append_trace("stderr", x.data);
+            break;
           default: on_exit_status(x.status); break;
         }
       },

@@ -322,8 +322,8 @@ void resource::append_trace(const std::string& trace, const std::string& data) {
   file.content += data;
   if (!file.path.empty()) {
     if (!file.out)
-      file.out = std::make_unique<std::ofstream>(file.path, std::ios::binary
-                                                                | std::ios::app);
+      file.out = std::make_unique<std::ofstream>(
+          file.path, std::ios::binary | std::ios::app);
     *file.out << data;
   }
 }

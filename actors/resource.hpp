@@ -24,11 +24,9 @@ using resource_actor = caf::typed_actor<
     /// `wrong_state` when the state does not allow it.
     caf::replies_to<resource_command>::with<void>,
     /// Sets an attribute (already checked by the controller).
-    caf::replies_to<set_attribute>::with<void>,
-    caf::reacts_to<peer_added>,
+    caf::replies_to<set_attribute>::with<void>, caf::reacts_to<peer_added>,
     /// FAILED -> NEW before a restart.
-    caf::replies_to<reset_resource>::with<void>,
-    caf::reacts_to<fail_resource>,
+    caf::replies_to<reset_resource>::with<void>, caf::reacts_to<fail_resource>,
     caf::replies_to<read_trace>::with<trace_data>,
     caf::replies_to<list_traces>::with<std::vector<std::string>>>;
 

@@ -367,8 +367,8 @@ struct task_info {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_info& x) {
-  return f(caf::meta::type_name("troupe::task_info"), x.id, x.status,
-           x.result, x.ran_at_ns, x.run_order);
+  return f(caf::meta::type_name("troupe::task_info"), x.id, x.status, x.result,
+           x.ran_at_ns, x.run_order);
 }
 
 /// Sent to the controller: reply is the resource's `resource_info`.
@@ -495,8 +495,7 @@ struct abort_experiment {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, abort_experiment& x) {
-  return f(caf::meta::type_name("troupe::abort_experiment"), x.reason,
-           x.level);
+  return f(caf::meta::type_name("troupe::abort_experiment"), x.reason, x.level);
 }
 
 /// Sent by the controller to itself on the actor clock: the earliest
@@ -657,8 +656,8 @@ struct failure_record {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, failure_record& x) {
-  return f(caf::meta::type_name("troupe::failure_record"), x.report,
-           x.decision, x.at_ns);
+  return f(caf::meta::type_name("troupe::failure_record"), x.report, x.decision,
+           x.at_ns);
 }
 
 /// Reply of the failure manager to `get_failures`.
@@ -669,8 +668,7 @@ struct failure_summary {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, failure_summary& x) {
-  return f(caf::meta::type_name("troupe::failure_summary"), x.level,
-           x.records);
+  return f(caf::meta::type_name("troupe::failure_summary"), x.level, x.records);
 }
 
 // -- report -------------------------------------------------------------------
@@ -723,7 +721,8 @@ typename Inspector::result_type inspect(Inspector& f, experiment_report& x) {
            x.timers, x.failures);
 }
 
-// -- built-in resource types ---------------------------------------------------
+// -- built-in resource types
+// ---------------------------------------------------
 
 /// Sent by the process supervisor's thread to a `process` resource: a chunk
 /// of the child's stdout (`kind` 0) or stderr (1), or its exit (2, with

@@ -20,8 +20,12 @@ std::vector<subcommand> builtin_subcommands() {
 
 std::vector<subcommand>
 builtin_subcommands(std::shared_ptr<const registry> types) {
-  return {replay_command(),  record_command(),           inspect_command(),
-          convert_command(), run_command(std::move(types)), node_command()};
+  return {replay_command(),
+          record_command(),
+          inspect_command(),
+          convert_command(),
+          run_command(std::move(types)),
+          node_command()};
 }
 
 subcommand not_built(std::string name, std::string description,

@@ -1,8 +1,7 @@
-#include "troupe/runtime/cli/commands.hpp"
-
 #include <iostream>
 #include <memory>
 
+#include "troupe/runtime/cli/commands.hpp"
 #include "troupe/runtime/experiment/run.hpp"
 
 #include <CLI/CLI.hpp>

@@ -1,8 +1,8 @@
 #include "troupe/runtime/experiment/description.hpp"
 
-#include <cmath>
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <fstream>
 #include <optional>
 #include <set>
@@ -11,7 +11,6 @@
 #include <toml++/toml.h>
 
 namespace troupe {
-
 
 namespace {
 
@@ -35,34 +34,33 @@ size_t line_of(const toml::node& x) {
 
 std::string kind_name(const toml::node& x) {
   switch (x.type()) {
-    case toml::node_type::table: return "table";
-    case toml::node_type::array: return "array";
-    case toml::node_type::string: return "string";
-    case toml::node_type::integer: return "integer";
-    case toml::node_type::floating_point: return "real";
-    case toml::node_type::boolean: return "boolean";
-    default: return "date or time";
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a real";
+    case toml::node_type::boolean: return "a boolean";
+    default: return "a date or time";
   }
 }
 
 std::string as_string(const toml::node& x, const std::string& field) {
   if (auto str = x.as_string())
     return str->get();
-  refuse(line_of(x), field, "expected a string, got a " + kind_name(x));
+  refuse(line_of(x), field, "expected a string, got " + kind_name(x));
 }
 
 bool as_bool(const toml::node& x, const std::string& field) {
   if (auto b = x.as_boolean())
     return b->get();
-  refuse(line_of(x), field, "expected a boolean, got a " + kind_name(x));
+  refuse(line_of(x), field, "expected a boolean, got " + kind_name(x));
 }
 
 std::vector<std::string> as_names(const toml::node& x,
                                   const std::string& field) {
   auto arr = x.as_array();
   if (arr == nullptr)
-    refuse(line_of(x), field,
-           "expected a list of names, got a " + kind_name(x));
+    refuse(line_of(x), field, "expected a list of names, got " + kind_name(x));
   std::vector<std::string> result;
   for (auto& item : *arr)
     result.push_back(as_string(item, field));
@@ -79,7 +77,7 @@ caf::timespan as_duration(const toml::node& x, const std::string& field) {
     value = d->get();
   else
     refuse(line_of(x), field,
-           "expected a duration (e.g. \"5s\"), got a " + kind_name(x));
+           "expected a duration (e.g. \"5s\"), got " + kind_name(x));
   attribute_spec spec{field, attr_kind::duration, {}, false, {}};
   if (auto err = check_value(spec, value))
     refuse(line_of(x), field, reason_of(err));
@@ -103,7 +101,7 @@ caf::config_value to_value(const toml::node& x, const std::string& field) {
       result.push_back(to_value(item, field));
     return caf::config_value{std::move(result)};
   }
-  refuse(line_of(x), field, "a " + kind_name(x) + " is not an attribute value");
+  refuse(line_of(x), field, kind_name(x) + " is not an attribute value");
 }
 
 void only_keys(const toml::table& tbl, const std::string& field,
@@ -121,7 +119,7 @@ void only_keys(const toml::table& tbl, const std::string& field,
 const toml::table& as_table(const toml::node& x, const std::string& field) {
   auto tbl = x.as_table();
   if (tbl == nullptr)
-    refuse(line_of(x), field, "expected a table, got a " + kind_name(x));
+    refuse(line_of(x), field, "expected a table, got " + kind_name(x));
   return *tbl;
 }
 
@@ -134,7 +132,7 @@ void each_table(const toml::table& root, const char* name, F fun) {
   auto arr = node->as_array();
   if (arr == nullptr)
     refuse(line_of(*node), name,
-           std::string{"expected [["} + name + "]] tables, got a "
+           std::string{"expected [["} + name + "]] tables, got "
                + kind_name(*node));
   size_t index = 0;
   for (auto& item : *arr) {
@@ -211,8 +209,8 @@ void parse_resource(const toml::table& tbl, const std::string& field,
   auto schema = types.schema(res.type, res.attrs);
   if (!schema) {
     auto what = reason_of(schema.error());
-    bool about_agent = what.find("agent") != std::string::npos
-                       && res.type == "agent";
+    bool about_agent
+        = what.find("agent") != std::string::npos && res.type == "agent";
     auto agent = tbl.get("agent");
     refuse(about_agent && agent ? line_of(*agent) : line_of(*type),
            field + (about_agent ? ".agent" : ".type"), what);
@@ -285,11 +283,11 @@ void parse_group(const toml::table& tbl, const std::string& field,
 caf::expected<description> parse_description(std::string_view text,
                                              const std::string& file,
                                              const registry& types) {
-  auto fail = [&](size_t line, const std::string& field,
-                  const std::string& what) {
-    return make_error(errc::bad_input, file + ":" + std::to_string(line) + ": "
-                                           + field + ": " + what);
-  };
+  auto fail
+      = [&](size_t line, const std::string& field, const std::string& what) {
+          return make_error(errc::bad_input, file + ":" + std::to_string(line)
+                                                 + ": " + field + ": " + what);
+        };
   try {
     auto root = toml::parse(text, file);
     only_keys(root, "top level",

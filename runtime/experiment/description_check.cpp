@@ -39,9 +39,7 @@ public:
     return res * 3 + static_cast<size_t>(a);
   }
 
-  size_t hub(size_t i) const {
-    return resources_ * 3 + i;
-  }
+  size_t hub(size_t i) const { return resources_ * 3 + i; }
 
   /// Node `from` waits for node `to`; `why` is the condition index or -1.
   void add(size_t from, size_t to, int why) {
@@ -113,12 +111,10 @@ std::optional<field_error> check_references(const description& x) {
     auto& res = x.resources[i];
     auto [pos, added] = index.emplace(res.name, i);
     if (!added)
-      return field_error{res.line,
-                         "resource[" + std::to_string(i) + "].name",
-                         "duplicate resource name '" + res.name
-                             + "' (first at line "
-                             + std::to_string(x.resources[pos->second].line)
-                             + ")"};
+      return field_error{
+          res.line, "resource[" + std::to_string(i) + "].name",
+          "duplicate resource name '" + res.name + "' (first at line "
+              + std::to_string(x.resources[pos->second].line) + ")"};
   }
   auto known = [&](const std::vector<std::string>& names, size_t line,
                    const std::string& field) -> std::optional<field_error> {

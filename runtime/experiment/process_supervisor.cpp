@@ -3,7 +3,6 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
-
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
@@ -21,7 +20,7 @@ int open_pidfd(int pid) {
 #ifdef SYS_pidfd_open
   return static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
 #else
-  (void) pid;
+  (void)pid;
   errno = ENOSYS;
   return -1;
 #endif
@@ -48,7 +47,9 @@ process_supervisor::process_supervisor() {
     wake_[0] = wake_[1] = -1;
     return; // spawn() reports the missing thread
   }
-  thread_ = std::thread{[this] { loop(); }};
+  thread_ = std::thread{[this] {
+    loop();
+  }};
 }
 
 process_supervisor::~process_supervisor() {
@@ -107,7 +108,8 @@ uint64_t process_supervisor::spawn(const process_spec& spec, callback cb,
   sigaddset(&defaults, SIGTERM);
   sigaddset(&defaults, SIGINT);
   posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF);
   std::string shell = "/bin/sh";
   std::string dash_c = "-c";
   std::string command = spec.command;

@@ -25,6 +25,12 @@ std::string to_string(attr_kind x) {
 
 namespace {
 
+std::string article(const std::string& word) {
+  auto vowel = !word.empty()
+               && std::string{"aeiou"}.find(word[0]) != std::string::npos;
+  return (vowel ? "an " : "a ") + word;
+}
+
 std::string kind_of(const caf::config_value& x) {
   if (caf::holds_alternative<bool>(x))
     return "boolean";
@@ -44,9 +50,10 @@ std::string kind_of(const caf::config_value& x) {
 }
 
 caf::error mismatch(const attribute_spec& spec, const caf::config_value& x) {
-  return make_error(errc::invalid_config,
-                    "attribute '" + spec.name + "' expects a "
-                        + to_string(spec.kind) + ", got a " + kind_of(x));
+  return make_error(errc::invalid_config, "attribute '" + spec.name
+                                              + "' expects "
+                                              + article(to_string(spec.kind))
+                                              + ", got " + article(kind_of(x)));
 }
 
 bool seconds_to_timespan(double seconds, caf::timespan& out) {
@@ -143,9 +150,9 @@ caf::error check_value(const attribute_spec& spec, caf::config_value& value) {
       if (auto str = caf::get_if<std::string>(&value)) {
         auto parsed = parse_duration(*str);
         if (!parsed)
-          return make_error(errc::invalid_config, "attribute '" + spec.name
-                                                      + "': "
-                                                      + to_text(parsed.error()));
+          return make_error(errc::invalid_config,
+                            "attribute '" + spec.name
+                                + "': " + to_text(parsed.error()));
         result = *parsed;
       } else if (auto i = caf::get_if<int64_t>(&value)) {
         if (!seconds_to_timespan(static_cast<double>(*i), result))
@@ -171,8 +178,8 @@ caf::error check_value(const attribute_spec& spec, caf::config_value& value) {
         if (!caf::holds_alternative<std::string>(item))
           return make_error(errc::invalid_config,
                             "attribute '" + spec.name
-                                + "' expects a list of strings, got a "
-                                + kind_of(item) + " in it");
+                                + "' expects a list of strings, got "
+                                + article(kind_of(item)) + " in it");
       return caf::none;
     }
   }
@@ -204,8 +211,8 @@ registry registry::with_builtins() {
 caf::error registry::add(resource_type_info info) {
   auto i = resources_.find(info.name);
   if (i != resources_.end() && i->second.unavailable.empty())
-    return make_error(errc::duplicate_name,
-                      "resource type '" + info.name + "' is already registered");
+    return make_error(errc::duplicate_name, "resource type '" + info.name
+                                                + "' is already registered");
   if (info.name.empty() || (!info.factory && info.unavailable.empty()))
     return make_error(errc::invalid_argument,
                       "a resource type needs a name and a factory");
@@ -214,8 +221,8 @@ caf::error registry::add(resource_type_info info) {
       if (spec.name == common.name)
         return make_error(errc::invalid_config,
                           "resource type '" + info.name
-                              + "' redefines the common attribute '"
-                              + spec.name + "'");
+                              + "' redefines the common attribute '" + spec.name
+                              + "'");
   auto name = info.name;
   resources_[name] = std::move(info);
   return caf::none;
@@ -292,8 +299,8 @@ registry::schema(const std::string& type, const attributes& attrs) const {
   result.insert(result.end(), info->attributes.begin(), info->attributes.end());
   if (type == agent_resource::type_name) {
     auto i = attrs.find("agent");
-    auto name = i != attrs.end() ? caf::get_if<std::string>(&i->second)
-                                 : nullptr;
+    auto name
+        = i != attrs.end() ? caf::get_if<std::string>(&i->second) : nullptr;
     if (name == nullptr)
       return make_error(errc::invalid_config,
                         "attribute 'agent' (a string naming the agent type) "
@@ -328,9 +335,9 @@ caf::error registry::complete(const std::string& type,
     if (attrs.count(spec.name) > 0)
       continue;
     if (spec.required)
-      return make_error(errc::invalid_config,
-                        "attribute '" + spec.name + "' is required for type '"
-                            + type + "'");
+      return make_error(errc::invalid_config, "attribute '" + spec.name
+                                                  + "' is required for type '"
+                                                  + type + "'");
     attrs.emplace(spec.name, spec.default_value);
   }
   return caf::none;

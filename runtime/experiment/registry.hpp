@@ -137,7 +137,9 @@ public:
   caf::error add_resource_type(std::string name, std::string description,
                                std::vector<attribute_spec> attrs = {}) {
     return add(resource_type_info{
-        std::move(name), std::move(description), std::move(attrs),
+        std::move(name),
+        std::move(description),
+        std::move(attrs),
         [](caf::local_actor& parent, resource_setup setup) -> caf::actor {
           return parent.spawn<T, caf::monitored>(std::move(setup));
         },
@@ -219,12 +221,12 @@ namespace troupe {
 template <class T>
 caf::error registry::add_agent_type(std::string name, std::string description,
                                     std::vector<attribute_spec> attrs) {
-  return add(agent_type_info{
-      std::move(name), std::move(description), std::move(attrs),
-      [](runtime& rt, const std::string& agent_name,
-         const attributes& xs) -> caf::expected<caf::actor> {
-        return rt.spawn_agent<T>(agent_name, xs);
-      }});
+  return add(
+      agent_type_info{std::move(name), std::move(description), std::move(attrs),
+                      [](runtime& rt, const std::string& agent_name,
+                         const attributes& xs) -> caf::expected<caf::actor> {
+                        return rt.spawn_agent<T>(agent_name, xs);
+                      }});
 }
 
 } // namespace troupe

@@ -15,10 +15,10 @@ std::string lower(std::string x) {
 
 nlohmann::json times_of(const resource_info& r, int64_t start_ns) {
   auto result = nlohmann::json::object();
-  for (auto s : {resource_state::discovered, resource_state::provisioned,
-                 resource_state::ready, resource_state::started,
-                 resource_state::stopped, resource_state::released,
-                 resource_state::failed}) {
+  for (auto s :
+       {resource_state::discovered, resource_state::provisioned,
+        resource_state::ready, resource_state::started, resource_state::stopped,
+        resource_state::released, resource_state::failed}) {
     auto i = static_cast<size_t>(s);
     auto t = i < r.times_ns.size() ? r.times_ns[i] : -1;
     if (t < 0 || start_ns < 0)
@@ -38,8 +38,8 @@ nlohmann::json to_json(const experiment_report& x,
   result["run_id"] = x.run_id;
   result["state"] = x.state;
   result["failure_level"] = to_string(x.level);
-  result["reason"] = x.reason.empty() ? nlohmann::json(nullptr)
-                                      : nlohmann::json(x.reason);
+  result["reason"]
+      = x.reason.empty() ? nlohmann::json(nullptr) : nlohmann::json(x.reason);
   auto resources = nlohmann::json::array();
   for (auto& r : x.resources) {
     resources.push_back({
@@ -50,17 +50,17 @@ nlohmann::json to_json(const experiment_report& x,
         {"critical", r.critical},
         {"restarts", r.restarts},
         {"times", times_of(r, x.start_ns)},
-        {"error", r.error.empty() ? nlohmann::json(nullptr)
-                                  : nlohmann::json(r.error)},
+        {"error",
+         r.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.error)},
     });
   }
   result["resources"] = std::move(resources);
   auto timers = nlohmann::json::object();
   for (auto& t : x.timers)
-    timers[t.name] = {{"n", t.n},           {"total_s", t.total_s},
-                      {"min_s", t.min_s},   {"p25_s", t.p25_s},
-                      {"median_s", t.median_s}, {"p75_s", t.p75_s},
-                      {"max_s", t.max_s}};
+    timers[t.name]
+        = {{"n", t.n},         {"total_s", t.total_s},   {"min_s", t.min_s},
+           {"p25_s", t.p25_s}, {"median_s", t.median_s}, {"p75_s", t.p75_s},
+           {"max_s", t.max_s}};
   result["timers"] = std::move(timers);
   auto failures = nlohmann::json::array();
   for (auto& f : x.failures)

@@ -29,8 +29,7 @@ public:
   auto request(const Handle& dest, Ts&&... xs)
       -> std::conditional_t<std::is_void<R>::value, caf::error,
                             caf::expected<R>> {
-    auto pending = self_->request(dest, caf::infinite,
-                                  std::forward<Ts>(xs)...);
+    auto pending = self_->request(dest, caf::infinite, std::forward<Ts>(xs)...);
     if constexpr (std::is_void<R>::value) {
       caf::error result;
       std::move(pending).receive([] {}, [&](caf::error& e) { result = e; });
@@ -123,8 +122,8 @@ int run_experiment_file(const std::string& file, const run_options& opts,
   auto shut = req.request<void>(handles.controller, shutdown_experiment{});
   if (shut)
     out << "troupe run: " << to_text(shut) << '\n';
-  auto report = req.request<experiment_report>(handles.controller,
-                                               get_report{});
+  auto report
+      = req.request<experiment_report>(handles.controller, get_report{});
   if (!report) {
     err << "troupe run: no report: " << to_text(report.error()) << '\n';
     return 1;

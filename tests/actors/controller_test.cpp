@@ -1,13 +1,13 @@
 // The experiment controller on virtual time: NEPI's own scenarios (N1-N20),
 // each stricter where NEPI's polling made it loose.
 
-#include "troupe/actors/controller.hpp"
-
 #include <algorithm>
 
-#include "support/experiment.hpp"
+#include "troupe/actors/controller.hpp"
 
 #include <doctest/doctest.h>
+
+#include "support/experiment.hpp"
 
 using namespace troupe;
 using test::attrs;
@@ -24,8 +24,8 @@ task_info task_of(experiment_fixture& fx, uint64_t id) {
 
 uint64_t schedule(experiment_fixture& fx, caf::timespan delay,
                   resource_action action, guid_list guids) {
-  auto id = fx.request<uint64_t>(fx.ctl,
-                                 schedule_task{delay, action, guids, true});
+  auto id
+      = fx.request<uint64_t>(fx.ctl, schedule_task{delay, action, guids, true});
   REQUIRE(id);
   return *id;
 }
@@ -94,7 +94,8 @@ TEST_CASE_FIXTURE(experiment_fixture, "N4: tasks run in time order, ties in "
 
 TEST_CASE_FIXTURE(experiment_fixture,
                   "N5: every type has critical and hard_release") {
-  auto d = add("agent", "stats", attrs({{"agent", caf::config_value{"topic_stats"}}}));
+  auto d = add("agent", "stats",
+               attrs({{"agent", caf::config_value{"topic_stats"}}}));
   auto p = add("process", "p", attrs({{"command", caf::config_value{"true"}}}));
   auto critical = request<caf::config_value>(ctl, get_attribute{p, "critical"});
   REQUIRE(critical);
@@ -121,11 +122,11 @@ TEST_CASE_FIXTURE(experiment_fixture,
             resource_state::started);
   condition(resource_action::start, {g[11]}, {g[10], g[8]},
             resource_state::started, 10s);
-  CHECK(!request<void>(ctl, remove_condition{resource_action::start, {g[11]},
+  CHECK(!request<void>(ctl, remove_condition{resource_action::start,
+                                             {g[11]},
                                              {g[1], g[2], g[3], g[4], g[6]}}));
-  auto conds = request<condition_list>(ctl,
-                                       get_conditions{g[11],
-                                                      resource_action::start});
+  auto conds = request<condition_list>(
+      ctl, get_conditions{g[11], resource_action::start});
   REQUIRE(conds);
   REQUIRE(conds->conditions.size() == 2);
   CHECK(conds->conditions[0].after == guid_list{g[5], g[7]});
@@ -208,7 +209,8 @@ TEST_CASE_FIXTURE(experiment_fixture, "N8: a node and 1000 apps that run and "
 
 TEST_CASE_FIXTURE(experiment_fixture,
                   "N9: a critical deploy failure aborts and waits return") {
-  auto bad = add("sim", "bad", attrs({{"fail_at", caf::config_value{"deploy"}}}));
+  auto bad
+      = add("sim", "bad", attrs({{"fail_at", caf::config_value{"deploy"}}}));
   auto good = add("sim", "good");
   auto done = later(wait_for{resource_state::stopped, {bad, good}});
   auto deployed = later(wait_for{resource_state::ready, {good}});
@@ -300,8 +302,8 @@ TEST_CASE_FIXTURE(experiment_fixture, "N13: waiting on a FAILED resource") {
     CHECK(failures().level == failure_level::rm_failure);
   }
   SUBCASE("critical: a hook waiting for it fails with its name") {
-    auto node = add("sim", "node",
-                    attrs({{"fail_at", caf::config_value{"deploy"}}}));
+    auto node
+        = add("sim", "node", attrs({{"fail_at", caf::config_value{"deploy"}}}));
     auto app = add("app", "app");
     connect(app, node);
     auto w = later(wait_for{resource_state::ready, {node}});
@@ -333,9 +335,9 @@ TEST_CASE_FIXTURE(experiment_fixture,
                   "READY") {
   guid_list all;
   for (int i = 0; i < 5; ++i)
-    all.push_back(add("sim", "r" + std::to_string(i),
-                      attrs({{"deploy_time",
-                              caf::config_value{std::to_string(i) + "s"}}})));
+    all.push_back(add(
+        "sim", "r" + std::to_string(i),
+        attrs({{"deploy_time", caf::config_value{std::to_string(i) + "s"}}})));
   SUBCASE("with") {
     deploy(all, true);
     advance(10s);
@@ -384,8 +386,9 @@ TEST_CASE_FIXTURE(experiment_fixture, "N16: shutdown drops pending tasks and "
   advance(200s);
   CHECK(state(ok) == resource_state::released);
   // A state change after RELEASED is ignored.
-  anon_send(ctl, resource_update{ok, resource_state::started,
-                                 std::vector<int64_t>(8, 0), {}});
+  anon_send(ctl,
+            resource_update{
+                ok, resource_state::started, std::vector<int64_t>(8, 0), {}});
   run();
   CHECK(state(ok) == resource_state::released);
 }
@@ -414,9 +417,10 @@ TEST_CASE_FIXTURE(experiment_fixture,
   auto node = add("node", "node");
   guid_list apps;
   for (int i = 0; i < 3; ++i) {
-    apps.push_back(add("app", "app" + std::to_string(i),
-                       attrs({{"release_time",
-                               caf::config_value{std::to_string(i + 1) + "s"}}})));
+    apps.push_back(
+        add("app", "app" + std::to_string(i),
+            attrs({{"release_time",
+                    caf::config_value{std::to_string(i + 1) + "s"}}})));
     connect(apps.back(), node);
   }
   deploy();
@@ -424,14 +428,16 @@ TEST_CASE_FIXTURE(experiment_fixture,
   advance(5s);
   REQUIRE(done->has_value());
   for (auto app : apps)
-    CHECK(at(node, resource_state::released) >= at(app, resource_state::released));
+    CHECK(at(node, resource_state::released)
+          >= at(app, resource_state::released));
   CHECK(at(node, resource_state::released) == 3000);
 }
 
 TEST_CASE_FIXTURE(experiment_fixture,
                   "N18: hard_release resources leave the registry") {
   auto keep = add("sim", "keep");
-  auto gone = add("sim", "gone", attrs({{"hard_release", caf::config_value{true}}}));
+  auto gone
+      = add("sim", "gone", attrs({{"hard_release", caf::config_value{true}}}));
   deploy();
   auto done = later(shutdown_experiment{});
   REQUIRE(done->has_value());
@@ -471,8 +477,9 @@ TEST_CASE_FIXTURE(experiment_fixture,
 }
 
 TEST_CASE_FIXTURE(experiment_fixture, "N20: what each wait waits for") {
-  auto a = add("sim", "a", attrs({{"deploy_time", caf::config_value{"1s"}},
-                                  {"run_time", caf::config_value{"2s"}}}));
+  auto a = add("sim", "a",
+               attrs({{"deploy_time", caf::config_value{"1s"}},
+                      {"run_time", caf::config_value{"2s"}}}));
   auto deployed = later(wait_for{resource_state::ready, {a}});
   auto started = later(wait_for{resource_state::started, {a}});
   auto finished = later(wait_for{resource_state::stopped, {a}});
@@ -543,8 +550,8 @@ TEST_CASE_FIXTURE(experiment_fixture, "N22: traces") {
   auto size = request<trace_data>(ctl, read_trace{a, "log", trace_query::size});
   REQUIRE(size);
   CHECK(size->size == 16);
-  auto block = request<trace_data>(ctl, read_trace{a, "log",
-                                                   trace_query::stream, 5, 1});
+  auto block = request<trace_data>(
+      ctl, read_trace{a, "log", trace_query::stream, 5, 1});
   REQUIRE(block);
   CHECK(block->text == "56789");
   auto names = request<std::vector<std::string>>(ctl, list_traces{a});
@@ -555,30 +562,31 @@ TEST_CASE_FIXTURE(experiment_fixture, "N22: traces") {
 }
 
 TEST_CASE_FIXTURE(experiment_fixture, "registering refuses bad input") {
-  CHECK(code_of(request<uint64_t>(ctl, add_resource{"nope", "x", {}, {}})
-                    .error())
-        == errc::not_found);
-  CHECK(code_of(request<uint64_t>(ctl, add_resource{"replay", "x", {}, {}})
-                    .error())
+  CHECK(
+      code_of(request<uint64_t>(ctl, add_resource{"nope", "x", {}, {}}).error())
+      == errc::not_found);
+  CHECK(code_of(
+            request<uint64_t>(ctl, add_resource{"replay", "x", {}, {}}).error())
         == errc::unsupported);
   CHECK(code_of(
-            request<uint64_t>(ctl,
-                              add_resource{"sim", "x",
-                                           attrs({{"colour",
-                                                   caf::config_value{"red"}}}),
-                                           {}})
+            request<uint64_t>(
+                ctl, add_resource{"sim",
+                                  "x",
+                                  attrs({{"colour", caf::config_value{"red"}}}),
+                                  {}})
                 .error())
         == errc::invalid_config);
   add("sim", "x");
-  CHECK(code_of(request<uint64_t>(ctl, add_resource{"sim", "x", {}, {}})
-                    .error())
-        == errc::duplicate_name);
+  CHECK(
+      code_of(request<uint64_t>(ctl, add_resource{"sim", "x", {}, {}}).error())
+      == errc::duplicate_name);
 }
 
 TEST_CASE_FIXTURE(experiment_fixture,
                   "the report has identity, times and timers") {
-  auto a = add("sim", "a", attrs({{"deploy_time", caf::config_value{"1s"}},
-                                  {"run_time", caf::config_value{"2s"}}}));
+  auto a = add("sim", "a",
+               attrs({{"deploy_time", caf::config_value{"1s"}},
+                      {"run_time", caf::config_value{"2s"}}}));
   deploy();
   advance(5s);
   auto report = request<experiment_report>(ctl, get_report{});

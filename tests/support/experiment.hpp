@@ -213,8 +213,8 @@ protected:
 /// "sim", "node", "interface", "channel", "app" (waits for its node) and
 /// "broken" (its factory throws: the controller itself fails).
 inline std::shared_ptr<const troupe::registry> experiment_types() {
-  auto types = std::make_shared<troupe::registry>(
-      troupe::registry::with_builtins());
+  auto types
+      = std::make_shared<troupe::registry>(troupe::registry::with_builtins());
   types->add_resource_type<sim_resource>("sim", "configurable",
                                          sim_resource::attributes());
   types->add_resource_type<sim_resource>("channel", "a channel",
@@ -242,9 +242,8 @@ inline std::shared_ptr<const troupe::registry> experiment_types() {
 class experiment_fixture : public troupe::testing::fixture {
 public:
   experiment_fixture(troupe::experiment_options opts = {})
-      : troupe::testing::fixture([](troupe::config& cfg) {
-          experiment_types()->configure(cfg);
-        }),
+      : troupe::testing::fixture(
+          [](troupe::config& cfg) { experiment_types()->configure(cfg); }),
         origin_(now().time_since_epoch().count()) {
     if (!opts.types)
       opts.types = experiment_types();
@@ -259,7 +258,8 @@ public:
 
   uint64_t add(const std::string& type, const std::string& name,
                troupe::attributes xs = {}, troupe::restart_policy rp = {}) {
-    auto guid = request<uint64_t>(ctl, troupe::add_resource{type, name, xs, rp});
+    auto guid
+        = request<uint64_t>(ctl, troupe::add_resource{type, name, xs, rp});
     if (!guid)
       throw std::runtime_error("add " + name + ": "
                                + troupe::to_text(guid.error()));
@@ -294,9 +294,7 @@ public:
     return *x;
   }
 
-  troupe::resource_state state(uint64_t guid) {
-    return info(guid).state;
-  }
+  troupe::resource_state state(uint64_t guid) { return info(guid).state; }
 
   /// Milliseconds of virtual time from the fixture's start to when `guid`
   /// last entered `s`; -1 if never.
@@ -328,13 +326,9 @@ public:
   }
 
   /// Virtual milliseconds since the fixture started.
-  int64_t ms(int64_t ns) const {
-    return (ns - origin_) / 1000000;
-  }
+  int64_t ms(int64_t ns) const { return (ns - origin_) / 1000000; }
 
-  int64_t now_ms() const {
-    return ms(now().time_since_epoch().count());
-  }
+  int64_t now_ms() const { return ms(now().time_since_epoch().count()); }
 
 private:
   int64_t origin_;
