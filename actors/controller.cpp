@@ -186,8 +186,12 @@ caf::result<void> controller_state::connect(const connect_resources& x) {
   if (a == b)
     return make_error(errc::invalid_argument,
                       "cannot connect resource " + label(*a) + " with itself");
-  if (std::find(a->connections.begin(), a->connections.end(), x.b)
-      != a->connections.end())
+  // Look in the shorter list: a node may have 100,000s of connections.
+  auto& shorter = a->connections.size() <= b->connections.size()
+                      ? a->connections
+                      : b->connections;
+  auto other = &shorter == &a->connections ? x.b : x.a;
+  if (std::find(shorter.begin(), shorter.end(), other) != shorter.end())
     return caf::unit;
   a->connections.push_back(x.b);
   b->connections.push_back(x.a);

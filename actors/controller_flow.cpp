@@ -676,9 +676,13 @@ void controller_state::release_all() {
 }
 
 void controller_state::check_released() {
-  for (auto& e : entries)
+  // Released is final: resume the scan where the last one stopped, so that
+  // releasing n resources costs O(n), not O(n^2).
+  for (; release_cursor < entries.size(); ++release_cursor) {
+    auto& e = entries[release_cursor];
     if (e && !e->removed && e->rm && e->state != resource_state::released)
       return;
+  }
   for (auto& e : entries) {
     if (e && e->hard_release && !e->removed) {
       e->removed = true;

@@ -15,8 +15,8 @@ resource::resource(caf::actor_config& cfg, resource_setup setup)
       guid_(setup_.guid),
       name_(setup_.name),
       type_(setup_.type),
-      attrs_(setup_.attrs),
-      peers_(setup_.peers),
+      attrs_(std::move(setup_.attrs)),
+      peers_(std::move(setup_.peers)),
       controller_(setup_.controller),
       rt_(setup_.rt),
       times_(resource_state_count, -1) {

@@ -139,6 +139,8 @@ protected:
   /// The runtime owning the experiment (for spawning agents).
   troupe::runtime* rt() const noexcept { return rt_; }
 
+  /// The set-up (its `attrs` and `peers` moved to `attrs()` and
+  /// `peer_list()`).
   const resource_setup& setup() const noexcept { return setup_; }
 
   // -- traces ---------------------------------------------------------------

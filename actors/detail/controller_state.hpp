@@ -224,6 +224,8 @@ public:
   bool failed = false;
   bool ended = false;
   bool releasing = false;
+  /// Entries before this index are known to be released.
+  size_t release_cursor = 0;
   std::string reason;
   std::vector<caf::response_promise> shutdown_waiters;
 

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <ostream>
+#include <thread>
 
 #include "troupe/actors/controller.hpp"
 #include "troupe/runtime/config.hpp"
@@ -59,6 +60,12 @@ bool write_file(const std::filesystem::path& path, const std::string& text,
 
 } // namespace
 
+void tune_for_experiments(config& cfg) {
+  auto cores = std::max(1u, std::thread::hardware_concurrency());
+  cfg.set("scheduler.max-threads", static_cast<size_t>(cores));
+  cfg.set("scheduler.policy", caf::atom("sharing"));
+}
+
 int run_experiment_file(const std::string& file, const run_options& opts,
                         std::shared_ptr<const registry> types,
                         std::ostream& out, std::ostream& err) {
@@ -89,6 +96,7 @@ int run_experiment_file(const std::string& file, const run_options& opts,
   if (!write_file(folder / "experiment.toml", save_description(*desc), err))
     return 2;
   config cfg;
+  tune_for_experiments(cfg);
   types->configure(cfg);
   runtime rt{cfg};
   experiment_options eo;

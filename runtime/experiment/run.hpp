@@ -11,6 +11,8 @@
 
 namespace troupe {
 
+class config;
+
 struct run_options {
   /// Also write the JSON report here (the run folder always has one).
   std::string report_path;
@@ -18,6 +20,14 @@ struct run_options {
   /// temporary directory + "/troupe".
   std::string run_dir;
 };
+
+/// Configures the scheduler for experiments: one worker per core and CAF's
+/// work-sharing policy. A controller fans out to thousands of resource
+/// managers at once, and CAF 0.17's work stealing takes a job from the tail
+/// of another worker's queue by walking the whole queue, which turns a
+/// deploy of N resources quadratic. `troupe run` calls this; call it on
+/// your own `troupe::config` before building the runtime.
+void tune_for_experiments(config& cfg);
 
 /// Runs `file` with `types`. Returns the exit status: 0 finished, 1 aborted
 /// or failed, 2 bad file (one line on `err`, before anything is deployed).
