@@ -89,6 +89,11 @@ void process_resource::on_release() {
     supervisor_->signal(child_, SIGKILL);
   }
   child_ = 0;
+  // Let go of the supervisor here, on the actor's thread: if the last
+  // reference went with the actor, and the actor died on the supervisor's
+  // thread (its event callback holds the actor for a moment), the
+  // supervisor would have to join its own thread.
+  supervisor_.reset();
   done();
 }
 

@@ -145,9 +145,9 @@ figures run_once(size_t n, const std::string& app_type) {
     auto t_reg = clock_type::now();
     ask_guid(troupe::add_resource{"node", "node", {}, {}});
     for (size_t i = 0; i < n; ++i)
-      self->send(h.controller,
-                 troupe::add_resource{app_type, "app" + std::to_string(i), {},
-                                      {}});
+      self->send(
+          h.controller,
+          troupe::add_resource{app_type, "app" + std::to_string(i), {}, {}});
     for (size_t i = 0; i < n; ++i)
       self->receive([](uint64_t) {},
                     [](caf::error& e) {
@@ -225,21 +225,21 @@ int main(int argc, char** argv) {
   std::printf("%-8s %10s %12s %12s %12s %15s\n", "type", "N", "stopped_ms",
               "released_ms", "register_ms", "bytes/resource");
   for (auto& type : {std::string{"noop"}, std::string{"waiting"}})
-  for (auto n : sizes) {
-    std::vector<double> stopped;
-    std::vector<double> released;
-    std::vector<double> reg;
-    std::vector<double> bytes;
-    for (int r = 0; r < runs; ++r) {
-      auto f = run_once(n, type);
-      stopped.push_back(f.stopped_ms);
-      released.push_back(f.released_ms);
-      reg.push_back(f.register_ms);
-      bytes.push_back(f.bytes_per_resource);
+    for (auto n : sizes) {
+      std::vector<double> stopped;
+      std::vector<double> released;
+      std::vector<double> reg;
+      std::vector<double> bytes;
+      for (int r = 0; r < runs; ++r) {
+        auto f = run_once(n, type);
+        stopped.push_back(f.stopped_ms);
+        released.push_back(f.released_ms);
+        reg.push_back(f.register_ms);
+        bytes.push_back(f.bytes_per_resource);
+      }
+      std::printf("%-8s %10zu %12.1f %12.1f %12.1f %15.0f\n", type.c_str(), n,
+                  median(stopped), median(released), median(reg),
+                  median(bytes));
     }
-    std::printf("%-8s %10zu %12.1f %12.1f %12.1f %15.0f\n", type.c_str(), n,
-                median(stopped), median(released), median(reg),
-                median(bytes));
-  }
   return 0;
 }
