@@ -15,8 +15,17 @@ std::string version_line() {
 }
 
 std::vector<subcommand> builtin_subcommands() {
-  return {replay_command(),  record_command(), inspect_command(),
-          convert_command(), run_command(),    node_command()};
+  return builtin_subcommands(nullptr);
+}
+
+std::vector<subcommand>
+builtin_subcommands(std::shared_ptr<const registry> types) {
+  return {replay_command(),
+          record_command(),
+          inspect_command(),
+          convert_command(),
+          run_command(std::move(types)),
+          node_command()};
 }
 
 subcommand not_built(std::string name, std::string description,
@@ -34,6 +43,10 @@ subcommand not_built(std::string name, std::string description,
 
 int main(int argc, char** argv) {
   return main(argc, argv, builtin_subcommands());
+}
+
+int main(int argc, char** argv, std::shared_ptr<const registry> types) {
+  return main(argc, argv, builtin_subcommands(std::move(types)));
 }
 
 int main(int argc, char** argv, std::vector<subcommand> commands) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <memory>
+
 #include "troupe/runtime/cli/cli.hpp"
 
 namespace troupe::cli {
@@ -10,7 +12,8 @@ subcommand replay_command();
 subcommand record_command();
 subcommand inspect_command();
 subcommand convert_command();
-subcommand run_command();
+/// `types` null: the built-in types.
+subcommand run_command(std::shared_ptr<const registry> types = nullptr);
 subcommand node_command();
 
 } // namespace troupe::cli

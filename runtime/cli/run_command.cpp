@@ -1,10 +1,30 @@
+#include <iostream>
+#include <memory>
+
 #include "troupe/runtime/cli/commands.hpp"
+#include "troupe/runtime/experiment/run.hpp"
+
+#include <CLI/CLI.hpp>
 
 namespace troupe::cli {
 
-subcommand run_command() {
-  return not_built("run", "Run an experiment file",
-                   "experiment files are not part of this build yet");
+subcommand run_command(std::shared_ptr<const registry> types) {
+  auto attach = [types](CLI::App& app) -> std::function<int()> {
+    auto file = std::make_shared<std::string>();
+    auto opts = std::make_shared<run_options>();
+    app.add_option("file", *file, "The experiment file (TOML)")->required();
+    app.add_option("--report", opts->report_path,
+                   "Also write the JSON report to this file");
+    app.add_option("--run-dir", opts->run_dir,
+                   "Where run folders go (default: $TMPDIR/troupe)");
+    return [types, file, opts] {
+      return run_experiment_file(*file, *opts, types, std::cout, std::cerr);
+    };
+  };
+  return {"run",
+          "Run an experiment file to its end or to an abort (exit 0 "
+          "finished, 1 aborted or failed, 2 bad file)",
+          std::move(attach)};
 }
 
 } // namespace troupe::cli

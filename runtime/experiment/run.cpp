@@ -1,0 +1,149 @@
+#include "troupe/runtime/experiment/run.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <ostream>
+#include <thread>
+
+#include "troupe/actors/controller.hpp"
+#include "troupe/runtime/config.hpp"
+#include "troupe/runtime/experiment/description.hpp"
+#include "troupe/runtime/experiment/report.hpp"
+#include "troupe/runtime/runtime.hpp"
+
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+
+namespace troupe {
+
+namespace {
+
+/// Requests from the main thread, blocking until the answer (the same
+/// interface as the test fixture's `request`).
+class blocking_requester {
+public:
+  explicit blocking_requester(caf::actor_system& sys) : self_(sys) {
+    // nop
+  }
+
+  template <class R, class Handle, class... Ts>
+  auto request(const Handle& dest, Ts&&... xs)
+      -> std::conditional_t<std::is_void<R>::value, caf::error,
+                            caf::expected<R>> {
+    auto pending = self_->request(dest, caf::infinite, std::forward<Ts>(xs)...);
+    if constexpr (std::is_void<R>::value) {
+      caf::error result;
+      std::move(pending).receive([] {}, [&](caf::error& e) { result = e; });
+      return result;
+    } else {
+      caf::expected<R> result{caf::error{}};
+      std::move(pending).receive([&](R& x) { result = std::move(x); },
+                                 [&](caf::error& e) { result = e; });
+      return result;
+    }
+  }
+
+private:
+  caf::scoped_actor self_;
+};
+
+bool write_file(const std::filesystem::path& path, const std::string& text,
+                std::ostream& err) {
+  std::ofstream out{path, std::ios::binary | std::ios::trunc};
+  out << text;
+  if (!out) {
+    err << "troupe run: cannot write " << path.string() << '\n';
+    return false;
+  }
+  return true;
+}
+
+} // namespace
+
+void tune_for_experiments(config& cfg) {
+  auto cores = std::max(1u, std::thread::hardware_concurrency());
+  cfg.set("scheduler.max-threads", static_cast<size_t>(cores));
+  cfg.set("scheduler.policy", caf::atom("sharing"));
+}
+
+int run_experiment_file(const std::string& file, const run_options& opts,
+                        std::shared_ptr<const registry> types,
+                        std::ostream& out, std::ostream& err) {
+  namespace fs = std::filesystem;
+  if (!types)
+    types = std::make_shared<const registry>(registry::with_builtins());
+  // Everything is checked before anything is deployed.
+  auto desc = load_description(file, *types);
+  if (!desc) {
+    auto text = to_text(desc.error());
+    err << text.substr(text.find(": ") + 2) << '\n';
+    return 2;
+  }
+  auto exp_id = desc->exp_id.empty() ? make_experiment_id() : desc->exp_id;
+  auto run_id = make_run_id();
+  auto base = opts.run_dir.empty() ? fs::temp_directory_path() / "troupe"
+                                   : fs::path{opts.run_dir};
+  auto folder = base / exp_id / run_id;
+  for (int n = 2; fs::exists(folder); ++n)
+    folder = base / exp_id / (run_id + "-" + std::to_string(n));
+  std::error_code ec;
+  fs::create_directories(folder / "traces", ec);
+  if (ec) {
+    err << "troupe run: cannot create the run folder " << folder.string()
+        << ": " << ec.message() << '\n';
+    return 2;
+  }
+  if (!write_file(folder / "experiment.toml", save_description(*desc), err))
+    return 2;
+  config cfg;
+  tune_for_experiments(cfg);
+  types->configure(cfg);
+  runtime rt{cfg};
+  experiment_options eo;
+  eo.exp_id = exp_id;
+  eo.run_id = folder.filename().string();
+  eo.trace_dir = (folder / "traces").string();
+  eo.types = types;
+  auto handles = spawn_experiment(rt, eo);
+  blocking_requester req{rt.system()};
+  auto guids = register_description(req, handles.controller, *desc);
+  if (!guids) {
+    err << file << ": " << to_text(guids.error()) << '\n';
+    return 2;
+  }
+  out << "troupe run: experiment " << exp_id << ", run " << eo.run_id << ", "
+      << desc->resources.size() << " resources\n";
+  if (auto e = deploy_description(req, handles.controller, *desc, *guids)) {
+    err << file << ": " << to_text(e) << '\n';
+    return 2;
+  }
+  if (desc->duration.count() > 0)
+    caf::delayed_anon_send(handles.controller, desc->duration,
+                           end_experiment{});
+  guid_list all;
+  for (auto& kvp : *guids)
+    all.push_back(kvp.second);
+  auto finished = req.request<void>(handles.controller,
+                                    wait_for{resource_state::stopped, all, 0});
+  if (finished)
+    out << "troupe run: " << to_text(finished) << '\n';
+  auto shut = req.request<void>(handles.controller, shutdown_experiment{});
+  if (shut)
+    out << "troupe run: " << to_text(shut) << '\n';
+  auto report
+      = req.request<experiment_report>(handles.controller, get_report{});
+  if (!report) {
+    err << "troupe run: no report: " << to_text(report.error()) << '\n';
+    return 1;
+  }
+  auto json = to_json(*report).dump(2) + "\n";
+  write_file(folder / "report.json", json, err);
+  if (!opts.report_path.empty())
+    write_file(opts.report_path, json, err);
+  out << "troupe run: " << report->state << " (failure level "
+      << to_string(report->level) << "); run folder " << folder.string()
+      << '\n';
+  return report->state == "finished" ? 0 : 1;
+}
+
+} // namespace troupe

@@ -1,0 +1,179 @@
+// `troupe run` end to end on the real scheduler, with local processes.
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+#include "troupe/runtime/cli/cli.hpp"
+#include "troupe/runtime/experiment/run.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+using namespace troupe;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct run_dir {
+  fs::path root;
+
+  run_dir() {
+    auto base = fs::temp_directory_path()
+                / ("troupe-run-test-" + std::to_string(::getpid()));
+    root = base / std::to_string(counter()++);
+    fs::create_directories(root);
+  }
+
+  ~run_dir() {
+    std::error_code ec;
+    fs::remove_all(root, ec);
+  }
+
+  static int& counter() {
+    static int n = 0;
+    return n;
+  }
+
+  std::string file(const std::string& name, const std::string& text) {
+    auto path = root / name;
+    std::ofstream{path} << text;
+    return path.string();
+  }
+
+  int run(const std::string& path, std::string* out = nullptr,
+          std::string* err = nullptr) {
+    std::ostringstream o;
+    std::ostringstream e;
+    run_options opts;
+    opts.run_dir = (root / "runs").string();
+    opts.report_path = (root / "report.json").string();
+    auto rc = run_experiment_file(path, opts, nullptr, o, e);
+    if (out)
+      *out = o.str();
+    if (err)
+      *err = e.str();
+    return rc;
+  }
+
+  nlohmann::json report() {
+    std::ifstream in{root / "report.json"};
+    return nlohmann::json::parse(in);
+  }
+};
+
+} // namespace
+
+TEST_CASE("a finished experiment exits 0 and writes its run folder") {
+  run_dir dir;
+  auto path = dir.file("ok.toml", R"(
+[experiment]
+id = "chain"
+[[resource]]
+name = "first"
+type = "process"
+command = "echo one"
+[[resource]]
+name = "second"
+type = "process"
+command = "echo two"
+[[resource]]
+name = "flaky"
+type = "process"
+command = "exit 4"
+critical = false
+[[condition]]
+action = "start"
+resources = ["second"]
+after = ["first"]
+state = "stopped"
+)");
+  std::string out;
+  CHECK(dir.run(path, &out) == 0);
+  auto j = dir.report();
+  CHECK(j["exp_id"] == "chain");
+  CHECK(j["state"] == "finished");
+  CHECK(j["failure_level"] == "OK");
+  REQUIRE(j["resources"].size() == 3);
+  CHECK(j["resources"][0]["state"] == "RELEASED");
+  CHECK(j["resources"][2]["error"] == "process exited with status 4");
+  CHECK(j["resources"][2]["times"]["failed"].is_number());
+  CHECK(j["resources"][2]["times"]["stopped"].is_null());
+  CHECK(j["resources"][1]["times"]["started"].get<double>()
+        >= j["resources"][0]["times"]["stopped"].get<double>());
+  auto folder = dir.root / "runs" / "chain" / j["run_id"].get<std::string>();
+  CHECK(fs::exists(folder / "experiment.toml"));
+  CHECK(fs::exists(folder / "report.json"));
+  std::ifstream trace{folder / "traces" / "second.stdout"};
+  std::string line;
+  std::getline(trace, line);
+  CHECK(line == "two");
+  CHECK(out.find(folder.string()) != std::string::npos);
+}
+
+TEST_CASE("an aborted experiment exits 1") {
+  run_dir dir;
+  auto path = dir.file("abort.toml", R"(
+[[resource]]
+name = "bad"
+type = "process"
+command = "exit 2"
+[[resource]]
+name = "long"
+type = "process"
+command = "sleep 60"
+)");
+  CHECK(dir.run(path) == 1);
+  auto j = dir.report();
+  CHECK(j["state"] == "aborted");
+  CHECK(j["failure_level"] == "RM_FAILURE");
+  CHECK(j["reason"].get<std::string>().find("bad") != std::string::npos);
+  CHECK(j["resources"][1]["state"] == "RELEASED");
+}
+
+TEST_CASE("a duration stops what still runs") {
+  run_dir dir;
+  auto path = dir.file("dur.toml", R"(
+[experiment]
+duration = "200ms"
+[[resource]]
+name = "long"
+type = "process"
+command = "sleep 60"
+)");
+  CHECK(dir.run(path) == 0);
+  auto j = dir.report();
+  CHECK(j["state"] == "finished");
+  CHECK(j["resources"][0]["times"]["stopped"].is_number());
+}
+
+TEST_CASE("a bad file exits 2 with one line, nothing deployed") {
+  run_dir dir;
+  auto path = dir.file("bad.toml", "[[resource]]\nname = \"r\"\n"
+                                   "type = \"replay\"\n");
+  std::string out;
+  std::string err;
+  CHECK(dir.run(path, &out, &err) == 2);
+  CHECK(err
+        == path
+               + ":3: resource[0].type: replay resources are not part "
+                 "of this build yet\n");
+  CHECK(out.empty());
+  CHECK(!fs::exists(dir.root / "runs"));
+  CHECK(dir.run((dir.root / "missing.toml").string(), &out, &err) == 2);
+  CHECK(err.find("cannot be read") != std::string::npos);
+}
+
+TEST_CASE("troupe run through the CLI entry point") {
+  run_dir dir;
+  auto path = dir.file("ok.toml", "[[resource]]\nname = \"t\"\n"
+                                  "type = \"process\"\ncommand = \"true\"\n");
+  std::vector<std::string> args{"troupe", "run", path, "--run-dir",
+                                (dir.root / "runs").string()};
+  std::vector<char*> argv;
+  for (auto& a : args)
+    argv.push_back(a.data());
+  auto types = std::make_shared<const registry>(registry::with_builtins());
+  CHECK(cli::main(static_cast<int>(argv.size()), argv.data(), types) == 0);
+}
