@@ -2,6 +2,7 @@
 
 #include "troupe/messages/core.hpp"
 #include "troupe/messages/errors.hpp"
+#include "troupe/messages/monitor.hpp"
 
 #include <caf/actor_system_config.hpp>
 
@@ -18,6 +19,7 @@ std::string render_error(uint8_t code, caf::atom_value,
 
 void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_types<caf::id_block::troupe_core>();
+  cfg.add_message_types<caf::id_block::troupe_monitor>();
   cfg.add_error_category(errc_category, render_error);
 }
 
