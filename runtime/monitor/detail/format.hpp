@@ -20,7 +20,9 @@ inline std::string format_duration(caf::timespan d) {
     return fmt::format("{:g} us", ns / 1e3);
   if (abs_ns < 1'000'000'000)
     return fmt::format("{:g} ms", ns / 1e6);
-  return fmt::format("{:g} s", ns / 1e9);
+  if (abs_ns < 3'600'000'000'000)
+    return fmt::format("{:g} s", ns / 1e9);
+  return fmt::format("{:g} h", ns / 3.6e12);
 }
 
 } // namespace troupe::detail
