@@ -3,6 +3,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <sys/socket.h>
 #include <thread>
 
 #include "troupe/messages/errors.hpp"
@@ -96,6 +97,13 @@ struct metrics_server::impl {
       }
       res.set_content(render_status_page(*snap, opts.page_refresh_ms),
                       "text/html; charset=utf-8");
+    });
+    // httplib's default sets SO_REUSEPORT, which lets a second process
+    // listen on the same port and take half the scrapes. Reusing an address
+    // in TIME_WAIT is all a restart needs.
+    server.set_socket_options([](socket_t sock) {
+      int yes = 1;
+      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
     });
     auto threads = opts.threads;
     server.new_task_queue = [threads] {

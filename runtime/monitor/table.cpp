@@ -6,23 +6,29 @@ namespace troupe {
 
 namespace {
 
-/// Cuts `text` to fit a column of `width` (one space stays free), never in
-/// the middle of a UTF-8 sequence, and pads it.
+/// Cuts `text` to fit a column of `width` characters (one space stays
+/// free), counting UTF-8 sequences as one character and never cutting one
+/// apart, and pads it.
 std::string cell(const std::string& text, size_t width) {
-  std::string result = text;
-  if (width > 0 && result.size() > width - 1) {
-    size_t cut = width - 1;
-    while (cut > 0 && (static_cast<unsigned char>(result[cut]) & 0xC0) == 0x80)
-      --cut;
-    result.resize(cut);
-  }
-  for (auto& c : result)
-    if (c == '\n' || c == '\r' || c == '\t')
-      c = ' ';
+  auto is_continuation = [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+  };
+  std::string result;
   size_t columns = 0;
-  for (auto c : result)
-    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80)
-      ++columns;
+  for (size_t i = 0; i < text.size();) {
+    size_t len = 1;
+    while (i + len < text.size() && is_continuation(text[i + len]))
+      ++len;
+    if (width > 0 && columns + 1 > width - 1)
+      break;
+    auto c = text[i];
+    if (c == '\n' || c == '\r' || c == '\t')
+      result += ' ';
+    else
+      result.append(text, i, len);
+    ++columns;
+    i += len;
+  }
   if (columns < width)
     result.append(width - columns, ' ');
   return result;
