@@ -46,8 +46,10 @@ using monitor_actor = caf::typed_actor<
     caf::replies_to<caf::get_atom, std::string>::with<point_info>,
     /// The whole tree.
     caf::replies_to<caf::get_atom, snapshot_atom>::with<monitor_snapshot>,
-    /// Sends every update of `subtree` ("" = all) to the actor as
-    /// `point_update`, until it unsubscribes or exits. Error `not_found`.
+    /// Sends every update of `subtree` ("" = all) to the actor, in batches
+    /// (`std::vector<point_update>`), until it unsubscribes or exits; an
+    /// actor subscribed to overlapping subtrees gets each update once.
+    /// Error `not_found`.
     caf::replies_to<caf::subscribe_atom, std::string, caf::actor>::with<void>,
     /// Ends every subscription of the actor. Error `not_found`.
     caf::replies_to<caf::unsubscribe_atom, caf::actor>::with<void>,

@@ -216,11 +216,14 @@ typename Inspector::result_type inspect(Inspector& f, named_reading& x) {
 
 // -- updates, lookups, snapshots ---------------------------------------------
 
-/// One change of one point. Sent by the monitor to every subscriber of a
-/// subtree containing the point (`(subscribe_atom, subtree, actor)`), once
-/// per poll result and once when the point turns STALE. No reply. `time_ns`
-/// is the actor-clock time of the value (ns since the clock's epoch); `error`
-/// is non-empty when the poll failed (the value is then empty).
+/// One change of one point: one per poll result, one when the point turns
+/// STALE. Subscribers of a subtree containing the point
+/// (`(subscribe_atom, subtree, actor)`) receive updates from the monitor as
+/// `std::vector<point_update>`: what one message of the monitor changed, in
+/// order, at most 256 per message, each update exactly once. No reply.
+/// `time_ns` is the actor-clock time of the value (ns since the clock's
+/// epoch); `error` is non-empty when the poll failed (the value is then
+/// empty).
 struct point_update {
   std::string name;
   point_value value;
@@ -398,6 +401,7 @@ CAF_ADD_TYPE_ID(troupe_monitor, (troupe::reading))
 CAF_ADD_TYPE_ID(troupe_monitor, (troupe::named_reading))
 CAF_ADD_TYPE_ID(troupe_monitor, (std::vector<troupe::named_reading>))
 CAF_ADD_TYPE_ID(troupe_monitor, (troupe::point_update))
+CAF_ADD_TYPE_ID(troupe_monitor, (std::vector<troupe::point_update>))
 CAF_ADD_TYPE_ID(troupe_monitor, (troupe::point_info))
 CAF_ADD_TYPE_ID(troupe_monitor, (troupe::monitor_snapshot))
 CAF_ADD_TYPE_ID(troupe_monitor, (troupe::critical_alert))

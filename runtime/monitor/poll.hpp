@@ -35,7 +35,8 @@ namespace troupe {
 // -- results ------------------------------------------------------------------
 
 /// What one poll produced: one reading per point, named readings for a
-/// family, or an error text.
+/// family, or an error text. A single reading is stored inline: most polls
+/// feed one point, and the monitor may run a hundred thousand a second.
 class poll_result {
 public:
   /// No readings (a family with no members, or a count mismatch for others).
@@ -45,18 +46,22 @@ public:
   template <class T, class = std::enable_if_t<
                          std::is_constructible<point_value, T>::value
                          && !std::is_same<std::decay_t<T>, poll_result>::value>>
-  poll_result(T&& x) {
-    readings_.emplace_back(std::forward<T>(x));
-  }
-
-  poll_result(reading x) { readings_.emplace_back(std::move(x)); }
-
-  poll_result(std::initializer_list<reading> xs) : readings_(xs) {
+  poll_result(T&& x) : first_(std::forward<T>(x)), count_(1) {
     // nop
   }
 
-  poll_result(std::vector<reading> xs) : readings_(std::move(xs)) {
+  poll_result(reading x) : first_(std::move(x)), count_(1) {
     // nop
+  }
+
+  poll_result(std::initializer_list<reading> xs) {
+    for (auto& x : xs)
+      add(x);
+  }
+
+  poll_result(std::vector<reading> xs) {
+    for (auto& x : xs)
+      add(std::move(x));
   }
 
   /// Readings of a family, by point name.
@@ -68,9 +73,7 @@ public:
   /// One reading per tuple element, in order (libgs' tuples).
   template <class... Ts>
   poll_result(const std::tuple<Ts...>& xs) {
-    readings_.reserve(sizeof...(Ts));
-    std::apply([this](const auto&... x) { (readings_.emplace_back(x), ...); },
-               xs);
+    std::apply([this](const auto&... x) { (add(reading(x)), ...); }, xs);
   }
 
   /// The error's text (an empty error counts as one, too).
@@ -92,21 +95,31 @@ public:
 
   bool is_named() const noexcept { return is_named_; }
 
-  const std::vector<reading>& readings() const noexcept { return readings_; }
+  /// Number of readings (named or not).
+  size_t size() const noexcept { return is_named_ ? named_.size() : count_; }
 
-  std::vector<reading>& readings() noexcept { return readings_; }
+  /// Reading `i` of an unnamed result (`i < size()`).
+  reading& at(size_t i) noexcept { return i == 0 ? first_ : more_[i - 1]; }
+
+  const reading& at(size_t i) const noexcept {
+    return i == 0 ? first_ : more_[i - 1];
+  }
 
   const std::vector<named_reading>& named() const noexcept { return named_; }
 
   std::vector<named_reading>& named() noexcept { return named_; }
 
-  /// Number of readings (named or not).
-  size_t size() const noexcept {
-    return is_named_ ? named_.size() : readings_.size();
+private:
+  void add(reading x) {
+    if (count_++ == 0)
+      first_ = std::move(x);
+    else
+      more_.push_back(std::move(x));
   }
 
-private:
-  std::vector<reading> readings_;
+  reading first_;
+  std::vector<reading> more_;
+  size_t count_ = 0;
   std::vector<named_reading> named_;
   bool is_named_ = false;
   std::string error_;

@@ -103,6 +103,7 @@ struct monitor_fixture : fixture {
 /// Records every `point_update` it receives.
 struct update_log {
   std::vector<troupe::point_update> updates;
+  size_t batches = 0;
 
   std::vector<troupe::point_update> of(const std::string& name) const {
     std::vector<troupe::point_update> result;
@@ -118,7 +119,10 @@ struct update_log {
 inline caf::actor spawn_recorder(troupe::runtime& rt, update_log& log) {
   return rt.spawn([&log](caf::event_based_actor*) -> caf::behavior {
     return {
-        [&log](const troupe::point_update& x) { log.updates.push_back(x); },
+        [&log](const std::vector<troupe::point_update>& xs) {
+          ++log.batches;
+          log.updates.insert(log.updates.end(), xs.begin(), xs.end());
+        },
     };
   });
 }

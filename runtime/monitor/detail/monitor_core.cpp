@@ -254,9 +254,12 @@ caf::error monitor_core::add_group(const std::string& name,
 }
 
 void monitor_core::remove_point(node_id id) {
-  if (auto i = subscribers_.find(id); i != subscribers_.end()) {
-    subscriptions_ -= i->second.size();
-    subscribers_.erase(i);
+  // Subscriptions to a removed subtree end with it.
+  for (auto& entry : subscribers_) {
+    auto& xs = entry.subtrees;
+    xs.erase(std::remove_if(xs.begin(), xs.end(),
+                            [id](auto& x) { return x.first == id; }),
+             xs.end());
   }
   tree_.remove(id);
 }
@@ -291,6 +294,13 @@ monitor_core::remove(const std::string& name) {
 
 caf::error monitor_core::push(const std::string& name, reading value) {
   now_ = self_->clock().now();
+  auto err = push_one(name, std::move(value));
+  flush_updates();
+  arm_timer();
+  return err;
+}
+
+caf::error monitor_core::push_one(const std::string& name, reading value) {
   auto id = tree_.find(name);
   if (id == no_node)
     return make_error(errc::not_found, "no point named '" + name + "'");
@@ -303,17 +313,19 @@ caf::error monitor_core::push(const std::string& name, reading value) {
                                              + "' is polled; it takes no "
                                                "pushed values");
   update(id, std::move(value), {});
-  arm_timer();
   return caf::none;
 }
 
 caf::error monitor_core::push(std::vector<named_reading> values) {
+  now_ = self_->clock().now();
   caf::error first;
   for (auto& x : values) {
-    auto err = push(x.name, std::move(x.value));
+    auto err = push_one(x.name, std::move(x.value));
     if (err && !first)
       first = std::move(err);
   }
+  flush_updates();
+  arm_timer();
   return first;
 }
 
@@ -376,28 +388,27 @@ caf::error monitor_core::subscribe(const std::string& subtree,
   if (id == no_node)
     return make_error(errc::not_found,
                       "no point or parent named '" + subtree + "'");
-  auto& list = subscribers_[id];
-  if (std::find(list.begin(), list.end(), who) != list.end())
-    return caf::none;
-  list.push_back(who);
-  ++subscriptions_;
-  self_->monitor(who);
+  auto key = std::make_pair(id, tree_.at(id).generation);
+  auto i
+      = std::find_if(subscribers_.begin(), subscribers_.end(),
+                     [&](const subscriber_entry& x) { return x.who == who; });
+  if (i == subscribers_.end()) {
+    subscribers_.push_back(subscriber_entry{who, {key}, {}});
+    self_->monitor(who);
+  } else if (std::find(i->subtrees.begin(), i->subtrees.end(), key)
+             == i->subtrees.end()) {
+    i->subtrees.push_back(key);
+  }
   return caf::none;
 }
 
 caf::error monitor_core::unsubscribe(const caf::actor_addr& who) {
-  size_t removed = 0;
-  for (auto i = subscribers_.begin(); i != subscribers_.end();) {
-    auto& list = i->second;
-    auto last = std::remove_if(list.begin(), list.end(),
-                               [&](const caf::actor& x) { return x == who; });
-    removed += static_cast<size_t>(list.end() - last);
-    list.erase(last, list.end());
-    i = list.empty() ? subscribers_.erase(i) : std::next(i);
-  }
-  subscriptions_ -= removed;
-  if (removed == 0)
+  auto i
+      = std::find_if(subscribers_.begin(), subscribers_.end(),
+                     [&](const subscriber_entry& x) { return x.who == who; });
+  if (i == subscribers_.end())
     return make_error(errc::not_found, "no subscription for this actor");
+  subscribers_.erase(i);
   return caf::none;
 }
 

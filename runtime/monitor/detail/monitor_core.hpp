@@ -162,9 +162,16 @@ private:
 
   // -- listeners and reports --------------------------------------------------
 
-  bool has_listeners(node_id id) const;
+  bool has_listeners() const noexcept {
+    return !subscribers_.empty() || !callbacks_.empty();
+  }
 
   void notify(node_id id);
+
+  /// Sends every subscriber what this message's work produced for it.
+  void flush_updates();
+
+  caf::error push_one(const std::string& name, reading value);
 
   void run_callbacks(const point_update& upd, node_id id);
 
@@ -178,6 +185,15 @@ private:
   int64_t to_ns(time_point t) const noexcept {
     return t.time_since_epoch().count();
   }
+
+  /// One subscribing actor with the subtrees it asked for: an update in
+  /// several of them still reaches it once.
+  struct subscriber_entry {
+    caf::actor who;
+    /// Subtree roots and their generations (`root_node` = everything).
+    std::vector<std::pair<node_id, uint32_t>> subtrees;
+    std::vector<point_update> pending;
+  };
 
   struct callback_entry {
     uint64_t id = 0;
@@ -206,9 +222,7 @@ private:
   std::vector<poll_outcome> outcomes_;
   std::vector<std::pair<uint32_t, uint32_t>> due_polls_;
   std::vector<std::pair<node_id, uint32_t>> due_stale_;
-  /// Subscribers per subtree node (`root_node` = everything).
-  std::unordered_map<node_id, std::vector<caf::actor>> subscribers_;
-  size_t subscriptions_ = 0;
+  std::vector<subscriber_entry> subscribers_;
   std::vector<callback_entry> callbacks_;
   uint64_t next_callback_id_ = 1;
   caf::actor failure_handler_;

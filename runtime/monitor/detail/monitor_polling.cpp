@@ -90,6 +90,7 @@ void monitor_core::on_polled() {
     schedule_next(index);
   }
   outcomes_.clear();
+  flush_updates();
   flush_jobs();
   arm_timer();
 }
@@ -116,9 +117,8 @@ void monitor_core::apply(uint32_t index, poll_result& result) {
     log::info("monitor: poll of {} works again", src.label);
     src.last_error.clear();
   }
-  auto& values = result.readings();
-  for (size_t i = 0; i < values.size(); ++i)
-    update(src.points[i], std::move(values[i]), {});
+  for (size_t i = 0; i < result.size(); ++i)
+    update(src.points[i], std::move(result.at(i)), {});
 }
 
 void monitor_core::fail_all(poll_source& src, const std::string& text) {
@@ -214,7 +214,7 @@ void monitor_core::update(node_id id, reading value, std::string error) {
                  node.name);
   }
   watch_stale(id);
-  if (has_listeners(id))
+  if (has_listeners())
     notify(id);
 }
 
@@ -249,7 +249,7 @@ void monitor_core::check_stale(node_id id, uint32_t generation) {
   tree_.set_state(id, node.alert, true);
   log::warning("monitor: '{}' is STALE: no update for {}", node.name,
                format_duration(now_ - node.seen));
-  if (has_listeners(id))
+  if (has_listeners())
     notify(id);
 }
 
@@ -271,6 +271,7 @@ void monitor_core::on_timer() {
   stale_.take_due(now_, due_stale_);
   for (auto [id, generation] : due_stale_)
     check_stale(id, generation);
+  flush_updates();
   flush_jobs();
   arm_timer();
 }
@@ -293,10 +294,6 @@ void monitor_core::arm_timer() {
 
 // -- listeners ----------------------------------------------------------------
 
-bool monitor_core::has_listeners(node_id) const {
-  return subscriptions_ > 0 || !callbacks_.empty();
-}
-
 point_update monitor_core::make_update(node_id id) const {
   auto& node = tree_.at(id);
   return point_update{node.name,        node.value, node.alert,
@@ -304,22 +301,33 @@ point_update monitor_core::make_update(node_id id) const {
 }
 
 void monitor_core::notify(node_id id) {
+  // Subscribers get the updates of one message in one batch; a long burst
+  // goes out in chunks, so the first updates do not wait for the last.
+  constexpr size_t max_batch = 256;
   auto upd = make_update(id);
-  if (subscriptions_ > 0) {
-    // One message shared by every subscriber (copy on write).
-    caf::message msg;
-    for (auto at = id;; at = tree_.at(at).parent) {
-      if (auto i = subscribers_.find(at); i != subscribers_.end()) {
-        if (msg.empty())
-          msg = caf::make_message(upd);
-        for (auto& who : i->second)
-          caf::anon_send(who, msg);
-      }
-      if (at == root_node)
-        break;
+  for (auto& entry : subscribers_) {
+    auto wants = std::any_of(
+        entry.subtrees.begin(), entry.subtrees.end(), [&](const auto& x) {
+          return tree_.valid(x.first, x.second) && tree_.within(id, x.first);
+        });
+    if (!wants)
+      continue;
+    entry.pending.push_back(upd);
+    if (entry.pending.size() >= max_batch) {
+      caf::anon_send(entry.who, std::move(entry.pending));
+      entry.pending.clear();
     }
   }
   run_callbacks(upd, id);
+}
+
+void monitor_core::flush_updates() {
+  for (auto& entry : subscribers_) {
+    if (entry.pending.empty())
+      continue;
+    caf::anon_send(entry.who, std::move(entry.pending));
+    entry.pending.clear();
+  }
 }
 
 void monitor_core::run_callbacks(const point_update& upd, node_id id) {

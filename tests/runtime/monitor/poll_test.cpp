@@ -13,13 +13,13 @@ TEST_CASE("poll results accept values, alerts, tuples and errors") {
   poll_result one{3.5};
   CHECK(one.ok());
   REQUIRE(one.size() == 1);
-  CHECK(one.readings()[0].value == point_value{3.5});
+  CHECK(one.at(0).value == point_value{3.5});
   poll_result many{1, alert::red("two"), 3};
   CHECK(many.size() == 3);
-  CHECK(many.readings()[1].alert == alert_level::red);
+  CHECK(many.at(1).alert == alert_level::red);
   poll_result tuple{std::make_tuple(true, alert::orange(2))};
   CHECK(tuple.size() == 2);
-  CHECK(tuple.readings()[1].alert == alert_level::orange);
+  CHECK(tuple.at(1).alert == alert_level::orange);
   poll_result named{std::vector<named_reading>{{"a", 1, ""}}};
   CHECK(named.is_named());
   CHECK(named.size() == 1);
@@ -30,7 +30,7 @@ TEST_CASE("poll results accept values, alerts, tuples and errors") {
         == "the poll returned an empty "
            "error");
   caf::expected<int> ok{4};
-  CHECK(poll_result{ok}.readings()[0].value == point_value{4});
+  CHECK(poll_result{ok}.at(0).value == point_value{4});
   caf::expected<int> bad{make_error(errc::timeout, "late")};
   CHECK(poll_result{bad}.error() == "timeout: late");
 }
@@ -60,7 +60,7 @@ TEST_CASE("a promise counts its first result only, and a dropped one "
   inbox->take(got);
   REQUIRE(got.size() == 2);
   CHECK(got[0].source == 7);
-  CHECK(got[0].result.readings()[0].value == point_value{5});
+  CHECK(got[0].result.at(0).value == point_value{5});
   CHECK(got[1].source == 8);
   CHECK(got[1].result.error()
         == "the poll ended without delivering a "

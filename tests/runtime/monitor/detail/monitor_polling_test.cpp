@@ -278,6 +278,23 @@ TEST_CASE_FIXTURE(monitor_fixture, "subscribers see every update once") {
   CHECK(code_of(err) == errc::not_found);
 }
 
+TEST_CASE_FIXTURE(monitor_fixture, "updates travel in batches of at most "
+                                   "256, in order") {
+  update_log seen;
+  auto rec = test::spawn_recorder(rt(), seen);
+  REQUIRE(!request<void>(mon, caf::subscribe_atom::value, std::string{}, rec));
+  std::vector<named_reading> members;
+  for (int i = 0; i < 600; ++i)
+    members.push_back({"m" + std::to_string(1000 + i), i, ""});
+  point_options opts = every(1s);
+  opts.parent = "many";
+  must_add(make_family(opts, poll([&] { return members; })));
+  REQUIRE(seen.updates.size() == 600);
+  CHECK(seen.batches == 3);
+  for (int i = 0; i < 600; ++i)
+    CHECK(seen.updates[i].value == point_value{i});
+}
+
 TEST_CASE_FIXTURE(monitor_fixture, "callbacks run once per point per poll; "
                                    "a failing callback never stops polling") {
   test::log_capture logs{log::level::error};
