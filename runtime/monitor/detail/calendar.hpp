@@ -19,7 +19,12 @@ class calendar {
 public:
   using time_point = caf::actor_clock::time_point;
 
-  void add(time_point t, T x) { buckets_[t].push_back(std::move(x)); }
+  void add(time_point t, T x) {
+    // Entries of one burst share their time: skip the map lookup for them.
+    if (last_ == buckets_.end() || last_->first != t)
+      last_ = buckets_.try_emplace(t).first;
+    last_->second.push_back(std::move(x));
+  }
 
   /// The earliest time with an entry.
   std::optional<time_point> next() const {
@@ -34,11 +39,16 @@ public:
       auto& xs = buckets_.begin()->second;
       out.insert(out.end(), std::make_move_iterator(xs.begin()),
                  std::make_move_iterator(xs.end()));
+      if (last_ == buckets_.begin())
+        last_ = buckets_.end();
       buckets_.erase(buckets_.begin());
     }
   }
 
-  void clear() { buckets_.clear(); }
+  void clear() {
+    buckets_.clear();
+    last_ = buckets_.end();
+  }
 
   bool empty() const noexcept { return buckets_.empty(); }
 
@@ -51,7 +61,11 @@ public:
   }
 
 private:
-  std::map<time_point, std::vector<T>> buckets_;
+  using map_type = std::map<time_point, std::vector<T>>;
+
+  map_type buckets_;
+  /// The bucket of the last `add`.
+  typename map_type::iterator last_ = buckets_.end();
 };
 
 } // namespace troupe::detail

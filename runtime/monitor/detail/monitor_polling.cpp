@@ -312,7 +312,11 @@ void monitor_core::notify(node_id id) {
         });
     if (!wants)
       continue;
-    entry.pending.push_back(upd);
+    // The last taker gets the update itself rather than a copy.
+    if (callbacks_.empty() && &entry == &subscribers_.back())
+      entry.pending.push_back(std::move(upd));
+    else
+      entry.pending.push_back(upd);
     if (entry.pending.size() >= max_batch) {
       caf::anon_send(entry.who, std::move(entry.pending));
       entry.pending.clear();
