@@ -38,29 +38,29 @@ std::string snake_case(const std::string& text) {
   return result;
 }
 
-std::string escape_label(const std::string& text) {
+/// Escapes backslashes and newlines, and double quotes in label values
+/// (HELP texts keep theirs).
+std::string escape(const std::string& text, bool quotes) {
   std::string result;
   for (auto c : text) {
-    switch (c) {
-      case '\\': result += "\\\\"; break;
-      case '"': result += "\\\""; break;
-      case '\n': result += "\\n"; break;
-      default: result += c;
-    }
+    if (c == '\\')
+      result += "\\\\";
+    else if (c == '\n')
+      result += "\\n";
+    else if (c == '"' && quotes)
+      result += "\\\"";
+    else
+      result += c;
   }
   return result;
 }
 
+std::string escape_label(const std::string& text) {
+  return escape(text, true);
+}
+
 std::string escape_help(const std::string& text) {
-  std::string result;
-  for (auto c : text) {
-    switch (c) {
-      case '\\': result += "\\\\"; break;
-      case '\n': result += "\\n"; break;
-      default: result += c;
-    }
-  }
-  return result;
+  return escape(text, false);
 }
 
 std::string format_number(double x) {

@@ -19,15 +19,10 @@
 
 using namespace std::chrono_literals;
 using namespace troupe;
+using test::every;
 using test::monitor_fixture;
 
 namespace {
-
-point_options every(caf::timespan dt) {
-  point_options opts;
-  opts.dt = dt;
-  return opts;
-}
 
 /// A gate that tests open from another thread.
 struct gate {

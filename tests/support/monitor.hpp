@@ -59,6 +59,14 @@ private:
   troupe::log::level old_level_;
 };
 
+/// Options polling every `dt`, optionally under `parent`.
+inline troupe::point_options every(caf::timespan dt, std::string parent = {}) {
+  troupe::point_options opts;
+  opts.dt = dt;
+  opts.parent = std::move(parent);
+  return opts;
+}
+
 /// The test fixture plus a monitor (polls run inline, on virtual time).
 struct monitor_fixture : fixture {
   troupe::monitor_actor mon;

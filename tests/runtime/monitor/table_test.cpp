@@ -9,17 +9,7 @@
 
 using namespace std::chrono_literals;
 using namespace troupe;
-
-namespace {
-
-point_options every(caf::timespan dt, std::string parent = {}) {
-  point_options opts;
-  opts.dt = dt;
-  opts.parent = std::move(parent);
-  return opts;
-}
-
-} // namespace
+using test::every;
 
 TEST_CASE_FIXTURE(test::monitor_fixture, "the table lists the tree like "
                                          "libgs and its header tells the "

@@ -12,16 +12,10 @@
 
 using namespace std::chrono_literals;
 using namespace troupe;
+using test::every;
 using test::monitor_fixture;
 
 namespace {
-
-point_options every(caf::timespan dt, std::string parent = {}) {
-  point_options opts;
-  opts.dt = dt;
-  opts.parent = std::move(parent);
-  return opts;
-}
 
 poll_ptr constant(int value) {
   return poll([value] { return value; });

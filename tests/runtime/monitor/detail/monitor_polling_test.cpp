@@ -15,16 +15,11 @@
 
 using namespace std::chrono_literals;
 using namespace troupe;
+using test::every;
 using test::monitor_fixture;
 using test::update_log;
 
 namespace {
-
-point_options every(caf::timespan dt) {
-  point_options opts;
-  opts.dt = dt;
-  return opts;
-}
 
 /// A sync poll that records the virtual time of each call.
 poll_ptr timed_poll(monitor_fixture& fx, std::vector<int64_t>& calls,
