@@ -2,14 +2,17 @@
 // subscriber, on CAF's threaded scheduler and the monitor's worker threads.
 //
 // Usage: bench_monitor [--points N] [--dt-ms D] [--seconds S] [--warmup S]
-//                      [--case all|cpu|latency]
+//                      [--case all|cpu|latency] [--scheduler S] [--workers W]
 //
 // cpu: the process's CPU time (getrusage: every thread, user + system) over
 //      S seconds, with N trivial points polled every D ms, next to the same
 //      runtime and monitor with no points (CAF's idle cost), in one run.
 // latency: every poll returns the steady clock; a subscriber to all points
 //      records how long after the poll each update reached it; N / 10 and N
-//      points.
+//      points registered at once (in phase: one burst per dt), and N points
+//      registered in 100 groups over one dt (staggered).
+// --scheduler stealing|sharing picks CAF's scheduler policy (default: CAF's
+// work stealing); --workers W the monitor's poll threads (default 10).
 
 #include <algorithm>
 #include <atomic>
@@ -42,6 +45,8 @@ int points = 10000;
 int dt_ms = 100;
 double seconds = 10;
 double warmup = 3;
+/// Poll worker threads of the monitor.
+size_t workers = monitor_config{}.workers;
 /// CAF's scheduler policy: "stealing" (CAF's default) or "sharing".
 std::string policy = "stealing";
 
@@ -72,14 +77,22 @@ void sleep_for(double s) {
 }
 
 /// Registers `n` points fed by `fn` and waits until the monitor has them.
-void add_points(runtime& rt, const monitor_actor& mon, int n, poll_ptr fn) {
+/// `staggered`: in 100 groups over one dt, as the parts of a running system
+/// register theirs, rather than all at one instant (whose polls then stay
+/// in phase: one burst of `n` updates per dt).
+void add_points(runtime& rt, const monitor_actor& mon, int n, poll_ptr fn,
+                bool staggered = false) {
   caf::scoped_actor self{rt.system()};
   point_options opts;
   opts.dt = std::chrono::milliseconds{dt_ms};
   opts.parent = "bench";
-  for (int i = 0; i < n; ++i)
+  auto group = std::max(1, n / 100);
+  for (int i = 0; i < n; ++i) {
     self->send(mon, caf::add_atom::value,
                make_point("p" + std::to_string(i), opts, fn));
+    if (staggered && (i + 1) % group == 0)
+      sleep_for(dt_ms / 1e3 / 100);
+  }
   self->request(mon, caf::infinite, caf::get_atom::value, snapshot_atom::value)
       .receive(
           [&](const monitor_snapshot& snap) {
@@ -114,7 +127,9 @@ struct cpu_figures {
 cpu_figures measure_cpu(int n) {
   bench_config cfg;
   runtime rt{cfg};
-  auto mon = spawn_monitor(rt);
+  monitor_config mcfg;
+  mcfg.workers = workers;
+  auto mon = spawn_monitor(rt, mcfg);
   if (!mon)
     std::exit(1);
   if (n > 0)
@@ -137,10 +152,12 @@ struct latency_log {
   std::atomic<bool> recording{false};
 };
 
-void measure_latency(int n) {
+void measure_latency(int n, bool staggered) {
   bench_config cfg;
   runtime rt{cfg};
-  auto mon = spawn_monitor(rt);
+  monitor_config mcfg;
+  mcfg.workers = workers;
+  auto mon = spawn_monitor(rt, mcfg);
   if (!mon)
     std::exit(1);
   auto log = std::make_shared<latency_log>();
@@ -160,7 +177,7 @@ void measure_latency(int n) {
                   std::string{}, sub)
         .receive([] {}, [](caf::error&) { std::exit(1); });
   }
-  add_points(rt, *mon, n, poll([] { return steady_ns(); }));
+  add_points(rt, *mon, n, poll([] { return steady_ns(); }), staggered);
   sleep_for(warmup);
   log->recording = true;
   sleep_for(seconds);
@@ -179,8 +196,8 @@ void measure_latency(int n) {
     return xs[std::min(xs.size() - 1, static_cast<size_t>(p * xs.size()))]
            / 1e3;
   };
-  auto label
-      = std::to_string(n) + " points, every " + std::to_string(dt_ms) + " ms";
+  auto label = std::to_string(n) + " points"
+               + (staggered ? ", staggered" : ", in phase");
   std::printf("%-34s %10zu %9.1f %9.1f %9.1f %9.1f\n", label.c_str(), xs.size(),
               pct(0.5), pct(0.99), pct(0.999), xs.back() / 1e3);
 }
@@ -202,6 +219,8 @@ int main(int argc, char** argv) {
       which = argv[i + 1];
     else if (std::strcmp(argv[i], "--scheduler") == 0)
       policy = argv[i + 1];
+    else if (std::strcmp(argv[i], "--workers") == 0)
+      workers = static_cast<size_t>(std::atoi(argv[i + 1]));
   }
   log::set_level(log::level::error);
   if (which == "all" || which == "cpu") {
@@ -221,12 +240,13 @@ int main(int argc, char** argv) {
   }
   if (which == "all" || which == "latency") {
     std::printf("\nmonitor latency: poll -> subscriber, subscribed to all "
-                "points, %.0f s measured (us)\n",
-                seconds);
+                "points, every %d ms, %.0f s measured (us)\n",
+                dt_ms, seconds);
     std::printf("%-34s %10s %9s %9s %9s %9s\n", "case", "updates", "p50", "p99",
                 "p99.9", "max");
-    measure_latency(std::max(1, points / 10));
-    measure_latency(points);
+    measure_latency(std::max(1, points / 10), false);
+    measure_latency(points, false);
+    measure_latency(points, true);
     std::printf("(target: p99 <= 1000 us)\n");
   }
 }
