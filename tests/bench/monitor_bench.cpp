@@ -124,6 +124,27 @@ struct cpu_figures {
   double polls_per_second = 0;
 };
 
+/// CPU of a runtime whose only work is one actor woken every dt: what the
+/// scheduler costs for any periodic activity, monitor or not.
+double measure_ticker() {
+  bench_config cfg;
+  runtime rt{cfg};
+  auto period = std::chrono::milliseconds{dt_ms};
+  rt.spawn([period](caf::event_based_actor* self) -> caf::behavior {
+    self->send(self, caf::tick_atom::value);
+    return {[self, period](caf::tick_atom) {
+      self->delayed_send(self, period, caf::tick_atom::value);
+    }};
+  });
+  sleep_for(warmup);
+  auto cpu0 = cpu_seconds();
+  auto t0 = steady::now();
+  sleep_for(seconds);
+  auto cpu1 = cpu_seconds();
+  auto wall = std::chrono::duration<double>(steady::now() - t0).count();
+  return 100.0 * (cpu1 - cpu0) / wall;
+}
+
 cpu_figures measure_cpu(int n) {
   bench_config cfg;
   runtime rt{cfg};
@@ -223,6 +244,9 @@ int main(int argc, char** argv) {
       workers = static_cast<size_t>(std::atoi(argv[i + 1]));
   }
   log::set_level(log::level::error);
+  std::printf("CAF scheduler: %s, monitor workers: %zu\n",
+              policy == "sharing" ? "sharing" : "work stealing (default)",
+              workers);
   if (which == "all" || which == "cpu") {
     std::printf("monitor cpu: %d trivial points every %d ms, %.0f s measured "
                 "after %.0f s warm-up, process CPU (all threads)\n",
@@ -231,6 +255,8 @@ int main(int argc, char** argv) {
     auto idle = measure_cpu(0);
     std::printf("%-34s %12.2f %12.0f\n", "runtime + monitor, no points",
                 idle.cpu_percent, idle.polls_per_second);
+    auto ticker = "one actor woken every " + std::to_string(dt_ms) + " ms";
+    std::printf("%-34s %12.2f %12s\n", ticker.c_str(), measure_ticker(), "-");
     auto busy = measure_cpu(points);
     auto label = std::to_string(points) + " points";
     std::printf("%-34s %12.2f %12.0f\n", label.c_str(), busy.cpu_percent,
