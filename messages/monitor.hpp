@@ -149,7 +149,10 @@ std::string to_string(const point_value& x);
 /// Exact form for machine readers: reals in their shortest round-trip form.
 std::string to_exact_string(const point_value& x);
 
-/// One value with its alert, as a poll returns it for one point.
+/// One value with its alert: what a poll returns for one point, and what
+/// anyone sends to the monitor for a pushed point as
+/// `(put_atom, name, reading)` (empty reply; errors `not_found`,
+/// `wrong_state`).
 struct reading {
   point_value value;
   alert_level alert = alert_level::none;
@@ -200,8 +203,10 @@ reading critical(T&& x) {
 } // namespace alert
 
 /// One reading for a named point. Polls of a point family (see
-/// `point_options::family`) return these; `error` non-empty marks that one
-/// point as failed.
+/// `point_options::family`) return these; anyone may also send several to
+/// the monitor as `(put_atom, std::vector<named_reading>)` to update pushed
+/// points (empty reply; the first failure is the error). `error` non-empty
+/// marks that one point as failed.
 struct named_reading {
   std::string name;
   reading value;

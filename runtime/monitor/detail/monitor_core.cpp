@@ -279,6 +279,11 @@ monitor_core::remove(const std::string& name) {
                             + std::to_string(node.children.size())
                             + " member(s)");
     removed.push_back(name);
+    // A family without members lives on in its poll: it goes with its
+    // parent, or it would fill a parent that no longer exists.
+    for (uint32_t i = 0; i < sources_.size(); ++i)
+      if (sources_[i].used && sources_[i].family_parent == id)
+        release_source(i);
     remove_point(id);
     return removed;
   }

@@ -391,6 +391,24 @@ TEST_CASE_FIXTURE(monitor_fixture, "a family follows the names its poll "
   CHECK(info("f").alert == alert_level::red);
 }
 
+TEST_CASE_FIXTURE(monitor_fixture, "an empty family goes with its parent") {
+  int calls = 0;
+  std::vector<named_reading> members;
+  point_options opts = every(1s);
+  opts.parent = "f";
+  must_add(make_family(opts, poll([&] {
+                         ++calls;
+                         return members;
+                       })));
+  CHECK(calls == 1);
+  REQUIRE(request<std::vector<std::string>>(mon, caf::delete_atom::value,
+                                            std::string{"f"}));
+  members = {{"f/a", 1, ""}};
+  advance(2s);
+  CHECK(calls == 1);
+  CHECK(snapshot().points.empty());
+}
+
 TEST_CASE_FIXTURE(monitor_fixture, "polls that ask actors") {
   test::log_capture logs{log::level::off};
   auto answer = rt().spawn([](caf::event_based_actor*) -> caf::behavior {
