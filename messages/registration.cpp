@@ -3,6 +3,7 @@
 #include "troupe/messages/core.hpp"
 #include "troupe/messages/errors.hpp"
 #include "troupe/messages/experiment.hpp"
+#include "troupe/messages/monitor.hpp"
 #include "troupe/messages/replay.hpp"
 
 #include <caf/actor_system_config.hpp>
@@ -22,6 +23,7 @@ void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_types<caf::id_block::troupe_core>();
   cfg.add_message_types<caf::id_block::troupe_replay>();
   cfg.add_message_types<caf::id_block::troupe_experiment>();
+  cfg.add_message_types<caf::id_block::troupe_monitor>();
   cfg.add_error_category(errc_category, render_error);
 }
 

@@ -11,6 +11,8 @@ TROUPE_PACKAGES=(
   libcaf-dev libfmt-dev doctest-dev libcli11-dev nlohmann-json3-dev
   libmsgpack-cxx-dev libtomlplusplus-dev libcpp-httplib-dev libssl-dev
   libbenchmark-dev clang clang-format libclang-rt-14-dev
+  # the monitor's status page is tested in a headless browser
+  chromium
 )
 
 # Installs missing packages: with apt-get when root, otherwise prints the
