@@ -1,5 +1,6 @@
 #include "troupe/messages/registration.hpp"
 
+#include "troupe/messages/cluster.hpp"
 #include "troupe/messages/core.hpp"
 #include "troupe/messages/errors.hpp"
 
@@ -18,6 +19,7 @@ std::string render_error(uint8_t code, caf::atom_value,
 
 void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_types<caf::id_block::troupe_core>();
+  cfg.add_message_types<caf::id_block::troupe_cluster>();
   cfg.add_error_category(errc_category, render_error);
 }
 
