@@ -549,15 +549,6 @@ void on_down(node_pointer self, const caf::down_msg& down) {
             obs.end());
 }
 
-void cleanup(node_state& st) {
-  if (st.gate)
-    st.gate->stop();
-  if (st.shared) {
-    st.shared->names.set_observer({});
-    st.shared->topics.set_observer({});
-  }
-}
-
 } // namespace
 
 namespace {
@@ -603,9 +594,13 @@ node_actor::behavior_type node_impl(node_pointer self, runtime* rt,
     [](const std::string& peer, const std::string& why) {
       log::warning("refused a connection from {}: {}", peer, why);
     });
-  self->attach_functor([self](const caf::error&) {
-    cleanup(self->state);
-    self->send_exit(self->state.sink, caf::exit_reason::user_shutdown);
+  // Runs after the state is gone: capture what it needs.
+  self->attach_functor([gate = st.gate, shared = st.shared,
+                        sink = st.sink](const caf::error&) {
+    gate->stop();
+    shared->names.set_observer({});
+    shared->topics.set_observer({});
+    caf::anon_send_exit(sink, caf::exit_reason::user_shutdown);
   });
   self->set_down_handler([self](caf::down_msg& down) { on_down(self, down); });
   self->delayed_send(self, st.opts.heartbeat_interval, caf::tick_atom::value);
@@ -749,6 +744,18 @@ node_actor::behavior_type node_impl(node_pointer self, runtime* rt,
       auto rp = self->make_response_promise();
       self->state.name_waiters.emplace(name, rp);
       return rp;
+    },
+    [self](await_atom, names_atom, const std::string& node,
+           const std::string& name) -> caf::result<caf::actor> {
+      auto& st = self->state;
+      if (node == st.self.name)
+        return self->delegate(caf::actor_cast<node_actor>(self),
+                              await_atom::value, name);
+      auto i = st.peers.find(node);
+      if (i == st.peers.end())
+        return make_error(errc::not_found, "no node named '" + node
+                                             + "' is connected");
+      return self->delegate(i->second.handle, await_atom::value, name);
     },
     [self](await_atom, const std::string& node,
            const std::string& topic) -> caf::result<void> {

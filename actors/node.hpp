@@ -56,6 +56,10 @@ using node_actor = caf::typed_actor<
   /// Answers once `name` is in the directory (local or remote) with its
   /// handle.
   caf::replies_to<await_atom, std::string>::with<caf::actor>,
+  /// Answers once `name` is in the directory of node `node` (this node's
+  /// own name works too): names travel between nodes asynchronously.
+  caf::replies_to<await_atom, names_atom, std::string, std::string>::with<
+    caf::actor>,
   /// Answers once node `node` has subscribers for `topic` and this node
   /// forwards that topic to it.
   caf::replies_to<await_atom, std::string, std::string>::with<void>,

@@ -137,6 +137,17 @@ caf::expected<caf::actor> cluster::await_name(const std::string& name,
   return result;
 }
 
+caf::expected<caf::actor> cluster::await_name_on(const std::string& node,
+                                                 const std::string& name,
+                                                 caf::timespan timeout) {
+  auto result = ask<caf::actor>(*rt_, handle_, timeout, await_atom::value,
+                                names_atom::value, node, name);
+  if (!result && result.error() == caf::sec::request_timeout)
+    return make_error(errc::timeout, "node '" + node + "' knows no agent '"
+                                       + name + "' within " + in_ms(timeout));
+  return result;
+}
+
 caf::error cluster::await_subscriber(const std::string& node,
                                      const std::string& topic,
                                      caf::timespan timeout) {

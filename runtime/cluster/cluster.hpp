@@ -74,6 +74,13 @@ public:
   caf::expected<caf::actor> await_name(const std::string& name,
                                        caf::timespan timeout);
 
+  /// Waits until `name` is in the directory of `node`. Names travel between
+  /// nodes asynchronously: an agent on `node` that answers by name needs
+  /// this after the name was registered here.
+  caf::expected<caf::actor> await_name_on(const std::string& node,
+                                          const std::string& name,
+                                          caf::timespan timeout);
+
   /// Waits until `node` has subscribers for `topic` and this node forwards
   /// the topic to it.
   caf::error await_subscriber(const std::string& node, const std::string& topic,
