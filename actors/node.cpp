@@ -293,6 +293,18 @@ void consider_member(node_pointer self, const node_address& member) {
              member.name);
 }
 
+/// Logs and reports that a peer joined, once its address is known.
+void announce_joined(node_pointer self, const std::string& name) {
+  auto& st = self->state;
+  auto i = st.peers.find(name);
+  if (i == st.peers.end())
+    return;
+  auto rejoined = !st.joined_before.insert(name).second;
+  log::info("node '{}' {} ({}{})", name, rejoined ? "is back" : "joined",
+            i->second.remote, i->second.dialed ? ", dialed" : "");
+  emit(self, node_joined{name, i->second.remote, rejoined});
+}
+
 caf::error open_session(node_pointer self, const node_hello& hello,
                         node_actor handle, const std::string& remote,
                         bool dialed) {
@@ -336,10 +348,10 @@ caf::error open_session(node_pointer self, const node_hello& hello,
     add_remote_name(self, ref, entry);
   for (auto& topic : hello.topics)
     forward_topic(self, ref, topic, true);
-  auto rejoined = !st.joined_before.insert(name).second;
-  log::info("node '{}' {} ({}{})", name, rejoined ? "is back" : "joined",
-            remote, dialed ? ", dialed" : "");
-  emit(self, node_joined{name, remote, rejoined});
+  // The dialing side knows the address; the accepting side learns it from
+  // the middleman first (see the hello handler).
+  if (dialed)
+    announce_joined(self, name);
   resolve_topic_waiters(self);
   // Tell the others, so that every pair connects.
   for (auto& kvp : st.peers)
@@ -350,8 +362,9 @@ caf::error open_session(node_pointer self, const node_hello& hello,
   return caf::none;
 }
 
-void lose_peer(node_pointer self, const std::string& name,
-               const std::string& why, bool graceful) {
+void lose_peer(node_pointer self, std::string name, const std::string& why,
+               bool graceful) {
+  // `name` is a copy: callers pass keys of the map this erases from.
   auto& st = self->state;
   auto i = st.peers.find(name);
   if (i == st.peers.end())
@@ -625,15 +638,14 @@ node_actor::behavior_type node_impl(node_pointer self, runtime* rt,
           [self, name](const caf::node_id&, const std::string& host,
                        uint16_t port) {
             auto i = self->state.peers.find(name);
-            if (i == self->state.peers.end() || host.empty())
-              return;
-            i->second.remote = to_string(endpoint{host, port});
-            if (i->second.address.host.empty())
-              i->second.address.host = host;
+            if (i != self->state.peers.end() && !host.empty()) {
+              i->second.remote = to_string(endpoint{host, port});
+              if (i->second.address.host.empty())
+                i->second.address.host = host;
+            }
+            announce_joined(self, name);
           },
-          [](caf::error&) {
-            // Keep the advertised address.
-          });
+          [self, name](caf::error&) { announce_joined(self, name); });
       return make_hello(self);
     },
     [self](names_update& update) {
@@ -683,7 +695,19 @@ node_actor::behavior_type node_impl(node_pointer self, runtime* rt,
     // -- local API ------------------------------------------------------------
     [self](caf::connect_atom, const std::string& host,
            uint16_t port) -> caf::result<std::string> {
+      auto& st = self->state;
+      for (auto& kvp : st.peers)
+        if (kvp.second.address.host == host && kvp.second.address.port == port)
+          return kvp.first;
       auto rp = self->make_response_promise();
+      // A background dial to the same place answers this request too.
+      for (auto& kvp : st.dials) {
+        auto& dial = kvp.second;
+        if (dial.to.host == host && dial.to.port == port && !dial.promise) {
+          dial.promise = rp;
+          return rp;
+        }
+      }
       start_dial(self, endpoint{host, port}, rp, std::string{});
       return rp;
     },
@@ -768,6 +792,18 @@ node_actor::behavior_type node_impl(node_pointer self, runtime* rt,
       auto rp = self->make_response_promise();
       st.topic_waiters.push_back(topic_waiter{node, topic, rp});
       return rp;
+    },
+    [self](await_atom, const std::string& at, const std::string& node,
+           const std::string& topic) -> caf::result<void> {
+      auto& st = self->state;
+      if (at == st.self.name)
+        return self->delegate(caf::actor_cast<node_actor>(self),
+                              await_atom::value, node, topic);
+      auto i = st.peers.find(at);
+      if (i == st.peers.end())
+        return make_error(errc::not_found, "no node named '" + at
+                                             + "' is connected");
+      return self->delegate(i->second.handle, await_atom::value, node, topic);
     },
     [self](caf::leave_atom) {
       auto why = "node '" + self->state.self.name + "' shut down";

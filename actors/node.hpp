@@ -63,6 +63,9 @@ using node_actor = caf::typed_actor<
   /// Answers once node `node` has subscribers for `topic` and this node
   /// forwards that topic to it.
   caf::replies_to<await_atom, std::string, std::string>::with<void>,
+  /// The same, asked of node `at` (which forwards `topic` to `node`).
+  caf::replies_to<await_atom, std::string, std::string, std::string>::with<
+    void>,
   /// Says goodbye to every peer (before a clean shutdown).
   caf::replies_to<caf::leave_atom>::with<void>,
   // -- internal ---------------------------------------------------------------

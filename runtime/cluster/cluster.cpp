@@ -151,14 +151,21 @@ caf::expected<caf::actor> cluster::await_name_on(const std::string& node,
 caf::error cluster::await_subscriber(const std::string& node,
                                      const std::string& topic,
                                      caf::timespan timeout) {
+  return await_subscriber_at(name_, node, topic, timeout);
+}
+
+caf::error cluster::await_subscriber_at(const std::string& at,
+                                        const std::string& node,
+                                        const std::string& topic,
+                                        caf::timespan timeout) {
   caf::scoped_actor self{rt_->system()};
   caf::error result;
-  self->request(handle_, timeout, await_atom::value, node, topic)
+  self->request(handle_, timeout, await_atom::value, at, node, topic)
     .receive([] {}, [&](caf::error& err) { result = std::move(err); });
   if (result == caf::sec::request_timeout)
-    return make_error(errc::timeout, "node '" + node
-                                       + "' has no subscriber for '" + topic
-                                       + "' within "
+    return make_error(errc::timeout, "node '" + at
+                                       + "' does not forward '" + topic
+                                       + "' to node '" + node + "' within "
                                        + in_ms(timeout));
   return result;
 }

@@ -86,6 +86,13 @@ public:
   caf::error await_subscriber(const std::string& node, const std::string& topic,
                               caf::timespan timeout);
 
+  /// Waits until node `at` forwards `topic` to `node`: what a publisher on
+  /// `at` needs before its messages reach subscribers on `node`.
+  caf::error await_subscriber_at(const std::string& at,
+                                 const std::string& node,
+                                 const std::string& topic,
+                                 caf::timespan timeout);
+
   /// The connected peers.
   std::vector<node_status> peers();
 

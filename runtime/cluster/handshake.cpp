@@ -195,12 +195,17 @@ handshake_step handshake::on_challenge(const uint8_t* frame) {
   std::copy(frame + 8, frame + 8 + peer_nonce_.size(), peer_nonce_.begin());
   proof peer_proof{};
   std::copy(frame + 40, frame + 40 + peer_proof.size(), peer_proof.begin());
+  std::vector<uint8_t> out;
+  append(out, make_proof("troupe/1 client", flags()));
   if (!params_.secret.empty()
-      && !equal_proofs(peer_proof, make_proof("troupe/1 server", flags())))
-    return fail("the node does not hold the same secret");
+      && !equal_proofs(peer_proof, make_proof("troupe/1 server", flags()))) {
+    // Our proof still goes out: it tells the node (and its log) that the
+    // secrets differ, and reveals nothing a fresh challenge would accept.
+    return fail("the node does not hold the same secret", std::move(out));
+  }
   state_ = state::client_await_result;
   handshake_step result;
-  append(result.send, make_proof("troupe/1 client", flags()));
+  result.send = std::move(out);
   result.expect = result_size;
   return result;
 }

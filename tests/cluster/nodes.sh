@@ -86,9 +86,10 @@ case "$cmd" in
     start_node n2 "${secret[@]}"
     start_node victim "${secret[@]}"
     start_node guarded "${secret[@]}"
+    start_node sleeper "${secret[@]}"
     start_node tls1 "${secret[@]}" --tls-cert "$dir/tls/node.pem" \
       --tls-key "$dir/tls/node.key" --tls-ca "$dir/tls/ca.pem"
-    for name in n1 n2 victim guarded tls1; do
+    for name in n1 n2 victim guarded sleeper tls1; do
       await_listening "$name"
     done
     ;;

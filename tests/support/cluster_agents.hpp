@@ -145,12 +145,17 @@ private:
 
 /// Subscribes to the topic given as parameter "topic" and checks that ticks
 /// arrive in order, without gaps, per origin. Answers `(recording_atom)`.
+/// With parameters "expect" (a count) and "notify" (a name), sends its
+/// `recording` to `notify` once `expect` ticks arrived.
 class recorder_agent : public troupe::agent {
 public:
   recorder_agent(caf::actor_config& cfg, std::string name,
                  const troupe::agent_params& params)
       : agent(cfg, std::move(name)), topic_(params.at("topic")) {
-    // nop
+    if (auto i = params.find("expect"); i != params.end())
+      expect_ = std::stoll(i->second);
+    if (auto i = params.find("notify"); i != params.end())
+      notify_ = i->second;
   }
 
 protected:
@@ -160,17 +165,21 @@ protected:
 
   void work() override {
     subscribe(topic_, [this](const tick& x) {
-      auto& last = last_by_origin_[x.origin];
+      auto& last = last_by_origin_.emplace(x.origin, -1).first->second;
       if (x.seq != last + 1)
         seen_.in_order = false;
       last = x.seq;
       seen_.last = x.seq;
       ++seen_.count;
+      if (seen_.count == expect_ && !notify_.empty())
+        send_to(notify_, seen_);
     });
   }
 
 private:
   std::string topic_;
+  int64_t expect_ = -1;
+  std::string notify_;
   recording seen_;
   std::map<std::string, int64_t> last_by_origin_;
 };

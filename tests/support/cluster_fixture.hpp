@@ -101,6 +101,17 @@ public:
     return result;
   }
 
+  /// Sends a request whose answer is empty; returns its error, if any.
+  template <class... Ts>
+  caf::error ask_void(const caf::actor& dest, caf::timespan timeout,
+                      Ts&&... xs) {
+    caf::scoped_actor self{rt_->system()};
+    caf::error result;
+    self->request(dest, timeout, std::forward<Ts>(xs)...)
+      .receive([] {}, [&](caf::error& err) { result = std::move(err); });
+    return result;
+  }
+
 private:
   troupe::catalog catalog_;
   std::unique_ptr<troupe::config> cfg_;
