@@ -82,6 +82,9 @@ struct node_state {
   std::vector<caf::actor> observers;
   std::multimap<std::string, caf::response_promise> name_waiters;
   std::vector<topic_waiter> topic_waiters;
+  /// Authenticated connections whose peer has not said hello yet, by
+  /// address: a TLS handshake that fails ends them without a word.
+  std::map<std::string, caf::actor_clock::time_point> unintroduced;
   uint64_t beat = 0;
 };
 
@@ -514,6 +517,7 @@ void on_accepted(node_pointer self, socket_handoff& x) {
     return;
   }
   log::info("authenticated a connection from {}", x.peer);
+  st.unintroduced[x.peer] = self->clock().now();
   // The BASP broker takes the socket as if it had accepted it, with this
   // actor as the one published there: the peer's only handle.
   caf::anon_send(st.basp, caf::publish_atom::value, std::move(*scribe),
@@ -539,6 +543,18 @@ void on_tick(node_pointer self) {
   for (auto& name : silent)
     lose_peer(self, name, "no heartbeat for " + std::to_string(ms) + " ms",
               false);
+  for (auto i = st.unintroduced.begin(); i != st.unintroduced.end();) {
+    if (now - i->second > st.opts.connect_timeout) {
+      log::warning("{} passed the secret check but never introduced itself{}",
+                   i->first,
+                   st.opts.tls.enabled()
+                     ? " (its TLS certificate was probably refused)"
+                     : "");
+      i = st.unintroduced.erase(i);
+    } else {
+      ++i;
+    }
+  }
   self->delayed_send(self, st.opts.heartbeat_interval, caf::tick_atom::value);
 }
 
@@ -640,6 +656,7 @@ node_actor::behavior_type node_impl(node_pointer self, runtime* rt,
             auto i = self->state.peers.find(name);
             if (i != self->state.peers.end() && !host.empty()) {
               i->second.remote = to_string(endpoint{host, port});
+              self->state.unintroduced.erase(i->second.remote);
               if (i->second.address.host.empty())
                 i->second.address.host = host;
             }
