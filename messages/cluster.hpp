@@ -63,12 +63,13 @@ using await_atom = caf::atom_constant<caf::atom("await")>;
 /// shutdown; it says goodbye to every peer and replies with `void`.
 
 /// `(compute_atom, caf::message)`: sent by a worker pool to a compute
-/// worker; the reply is the result as a `caf::message`, or an error.
+/// worker; the reply is the result as a `work_output`, or an error.
+/// `(compute_atom, read_atom, caf::message)`: the same for a worker that
+/// reads its own input from the descriptor first.
 using compute_atom = caf::atom_constant<caf::atom("compute")>;
 
-/// `(read_atom, caf::message)`: sent by a worker pool to a read worker (or
-/// to a compute worker that reads its own input); the reply is the input
-/// read, as a `caf::message`, or an error.
+/// `(read_atom, caf::message)`: sent by a worker pool to a read worker; the
+/// reply is the input read, as a `work_output`, or an error.
 using read_atom = caf::atom_constant<caf::atom("read")>;
 
 /// `(run_atom, std::vector<caf::message>)`: sent to a worker pool; the reply
@@ -263,6 +264,18 @@ typename Inspector::result_type inspect(Inspector& f, node_status& x) {
 
 // -- worker pools -------------------------------------------------------------
 
+/// What a pool's worker answers to `compute_atom` and `read_atom`. A
+/// wrapper because CAF sends a bare `caf::message` returned by a handler as
+/// the reply itself, not as one element.
+struct work_output {
+  caf::message value;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, work_output& x) {
+  return f(caf::meta::type_name("troupe::work_output"), x.value);
+}
+
 /// One result of a worker pool run with a sink: `index` is the position of
 /// the input. Sent by the pool to the sink in input order. No reply.
 struct pool_result {
@@ -312,6 +325,7 @@ CAF_ADD_TYPE_ID(troupe_cluster, (troupe::node_lost))
 CAF_ADD_TYPE_ID(troupe_cluster, (troupe::node_status))
 CAF_ADD_TYPE_ID(troupe_cluster, (std::vector<troupe::node_status>))
 CAF_ADD_TYPE_ID(troupe_cluster, (troupe::pool_result))
+CAF_ADD_TYPE_ID(troupe_cluster, (troupe::work_output))
 CAF_ADD_TYPE_ID(troupe_cluster, (std::vector<caf::message>))
 CAF_ADD_TYPE_ID(troupe_cluster, (troupe::socket_handoff))
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "troupe/actors/agent.hpp"
+#include "troupe/actors/compute_worker.hpp"
 #include "troupe/messages/cluster.hpp"
 #include "troupe/runtime/cluster/catalog.hpp"
 
@@ -199,6 +200,20 @@ protected:
   }
 };
 
+/// Squares numbers; 13 is refused with an error.
+class square_worker : public troupe::typed_compute_worker<int32_t, int32_t> {
+public:
+  using typed_compute_worker::typed_compute_worker;
+
+protected:
+  caf::expected<int32_t> compute(const int32_t& x) override {
+    if (x == 13)
+      return troupe::make_error(troupe::errc::invalid_argument,
+                                "13 is an unlucky number");
+    return x * x;
+  }
+};
+
 /// Registers the test messages and agents with a catalog.
 inline void register_cluster_test_types(troupe::catalog& cat) {
   cat.add_message_types<caf::id_block::troupe_test>()
@@ -206,7 +221,8 @@ inline void register_cluster_test_types(troupe::catalog& cat) {
     .add_agent<echo_agent>("echo")
     .add_agent<reply_collector>("collector")
     .add_agent<recorder_agent>("recorder")
-    .add_agent<publisher_agent>("publisher");
+    .add_agent<publisher_agent>("publisher")
+    .add_agent<square_worker>("square");
 }
 
 } // namespace test

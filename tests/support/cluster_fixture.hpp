@@ -63,12 +63,7 @@ public:
       opts.secret = *secret;
     }
     cfg_ = std::make_unique<troupe::config>();
-    catalog_.add_message_types<caf::id_block::troupe_test>()
-      .add_message_types<caf::id_block::troupe_cluster_test>()
-      .add_agent<echo_agent>("echo")
-      .add_agent<reply_collector>("collector")
-      .add_agent<recorder_agent>("recorder")
-      .add_agent<publisher_agent>("publisher");
+    register_cluster_test_types(catalog_);
     catalog_.configure(*cfg_);
     opts.agents = &catalog_;
     if (auto err = troupe::enable_cluster(*cfg_, opts))
@@ -86,6 +81,8 @@ public:
   }
 
   troupe::runtime& rt() { return *rt_; }
+
+  const troupe::catalog& agents() const { return catalog_; }
 
   troupe::cluster& node() { return *node_; }
 
