@@ -87,9 +87,8 @@ public:
   troupe::cluster& node() { return *node_; }
 
   /// Sends a request and waits up to `timeout` for the answer.
-  template <class R, class... Ts>
-  caf::expected<R> ask(const caf::actor& dest, caf::timespan timeout,
-                       Ts&&... xs) {
+  template <class R, class Handle, class... Ts>
+  caf::expected<R> ask(const Handle& dest, caf::timespan timeout, Ts&&... xs) {
     caf::scoped_actor self{rt_->system()};
     caf::expected<R> result{troupe::make_error(troupe::errc::timeout, "none")};
     self->request(dest, timeout, std::forward<Ts>(xs)...)
