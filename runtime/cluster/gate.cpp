@@ -27,11 +27,6 @@ void set_nodelay(int fd) {
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 }
 
-bool set_nonblocking(int fd) {
-  auto flags = ::fcntl(fd, F_GETFL, 0);
-  return flags >= 0 && ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0;
-}
-
 std::string address_of(const sockaddr* addr) {
   char host[INET6_ADDRSTRLEN] = "?";
   uint16_t port = 0;
