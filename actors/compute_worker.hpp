@@ -63,7 +63,7 @@ private:
     if (!input.match_elements<In>())
       return make_error(errc::invalid_argument,
                         "compute worker '" + agent_name()
-                          + "' got an input of the wrong type");
+                            + "' got an input of the wrong type");
     auto result = compute(input.get_as<In>(0));
     if (!result)
       return std::move(result.error());

@@ -56,12 +56,12 @@ topic_forwarder::topic_forwarder(caf::actor_config& cfg, std::string peer,
 
 caf::behavior topic_forwarder::make_behavior() {
   caf::message_handler control{
-    [this](const batch_ack& ack) { on_ack(ack.seq); },
-    [this](caf::flush_atom) { on_flush(); },
+      [this](const batch_ack& ack) { on_ack(ack.seq); },
+      [this](caf::flush_atom) { on_flush(); },
   };
   set_default_handler(caf::drop);
-  caf::behavior::impl_ptr impl = caf::make_counted<forwarder_behavior>(
-    this, control.as_behavior_impl());
+  caf::behavior::impl_ptr impl
+      = caf::make_counted<forwarder_behavior>(this, control.as_behavior_impl());
   return caf::behavior{std::move(impl)};
 }
 
@@ -95,10 +95,9 @@ void topic_forwarder::on_delivery(const caf::type_erased_tuple& content) {
     close_batch();
   if (ready_messages_ + encoder_.count() > limits_.backlog) {
     overloaded_ = true;
-    quit(make_error(errc::node_lost,
-                    "node '" + peer_ + "' cannot keep up: "
-                      + std::to_string(limits_.backlog)
-                      + " topic messages wait for it"));
+    quit(make_error(errc::node_lost, "node '" + peer_ + "' cannot keep up: "
+                                         + std::to_string(limits_.backlog)
+                                         + " topic messages wait for it"));
     return;
   }
   pump();

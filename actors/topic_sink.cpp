@@ -1,10 +1,9 @@
 #include "troupe/actors/topic_sink.hpp"
 
-#include "troupe/messages/errors.hpp"
-
 #include <set>
 #include <string>
 
+#include "troupe/messages/errors.hpp"
 #include "troupe/runtime/cluster/batch.hpp"
 #include "troupe/runtime/detail/runtime_state.hpp"
 #include "troupe/runtime/log.hpp"
@@ -51,30 +50,31 @@ topic_sink_actor::behavior_type
 sink_impl(sink_pointer self, std::shared_ptr<detail::runtime_state> shared) {
   self->state.shared = std::move(shared);
   return {
-    [self](const topic_batch& batch) {
-      auto& st = self->state;
-      auto sender = self->current_sender();
-      caf::strong_actor_ptr me{self->ctrl()};
-      auto err = st.decoder.decode(batch, [&](uint32_t topic,
-                                              caf::message msg) {
-        auto& view = st.topics.lookup(st.shared->topics, batch.topics[topic]);
-        view.topic->count_published();
-        if (view.subscribers->empty())
-          return;
-        // The message was just decoded: nobody else holds it, so setting
-        // the local topic ID does not copy it.
-        msg.get_mutable_as<topic_header>(0).topic = view.topic->id();
-        detail::deliver(*view.subscribers, me, self->context(), msg);
-      });
-      if (err)
-        log::error("topic batch from another node: {}", to_text(err));
-      if (!st.decoder.skipped().empty())
-        report_skipped(self);
-      // The forwarder is dynamically typed: acknowledge anonymously.
-      if (sender)
-        caf::anon_send(caf::actor_cast<caf::actor>(sender),
-                       batch_ack{batch.seq});
-    },
+      [self](const topic_batch& batch) {
+        auto& st = self->state;
+        auto sender = self->current_sender();
+        caf::strong_actor_ptr me{self->ctrl()};
+        auto err
+            = st.decoder.decode(batch, [&](uint32_t topic, caf::message msg) {
+                auto& view
+                    = st.topics.lookup(st.shared->topics, batch.topics[topic]);
+                view.topic->count_published();
+                if (view.subscribers->empty())
+                  return;
+                // The message was just decoded: nobody else holds it, so
+                // setting the local topic ID does not copy it.
+                msg.get_mutable_as<topic_header>(0).topic = view.topic->id();
+                detail::deliver(*view.subscribers, me, self->context(), msg);
+              });
+        if (err)
+          log::error("topic batch from another node: {}", to_text(err));
+        if (!st.decoder.skipped().empty())
+          report_skipped(self);
+        // The forwarder is dynamically typed: acknowledge anonymously.
+        if (sender)
+          caf::anon_send(caf::actor_cast<caf::actor>(sender),
+                         batch_ack{batch.seq});
+      },
   };
 }
 

@@ -20,9 +20,9 @@ struct runtime_state;
 /// sender, which tells this node's own forwarders not to send the message
 /// on (every node forwards only what was published locally).
 using topic_sink_actor = caf::typed_actor<
-  /// A batch from a peer's forwarder. Answered with a `batch_ack` sent to
-  /// the forwarder once delivered (credit for the next batch).
-  caf::reacts_to<topic_batch>>;
+    /// A batch from a peer's forwarder. Answered with a `batch_ack` sent to
+    /// the forwarder once delivered (credit for the next batch).
+    caf::reacts_to<topic_batch>>;
 
 /// Spawns the sink over the runtime's topic table.
 topic_sink_actor spawn_topic_sink(caf::actor_system& sys,

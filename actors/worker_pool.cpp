@@ -66,8 +66,8 @@ struct pool_state {
 using pool_pointer = worker_pool_actor::stateful_pointer<pool_state>;
 
 std::string origin(const char* kind, size_t id, const worker& w) {
-  auto result = std::string{"Error in "} + kind + " worker "
-                + std::to_string(id);
+  auto result
+      = std::string{"Error in "} + kind + " worker " + std::to_string(id);
   if (!w.node.empty())
     result += " on node '" + w.node + "'";
   return result;
@@ -159,11 +159,12 @@ void arm_timer(pool_pointer self, job& j, bool read_stage) {
     return;
   armed = true;
   auto progress = read_stage ? j.read_progress : j.compute_progress;
-  self->delayed_send(self, *timeout, caf::timeout_atom::value, j.id,
-                     read_stage, progress);
+  self->delayed_send(self, *timeout, caf::timeout_atom::value, j.id, read_stage,
+                     progress);
 }
 
-void start_compute(pool_pointer self, job& j, size_t index, caf::message input) {
+void start_compute(pool_pointer self, job& j, size_t index,
+                   caf::message input) {
   auto& st = self->state;
   size_t w = 0;
   auto* target = pick(st.computers, w);
@@ -197,13 +198,13 @@ void start_compute(pool_pointer self, job& j, size_t index, caf::message input) 
   };
   auto timeout = or_infinite(style.compute_pop_timeout);
   if (style.workers_read)
-    self
-      ->request(target->handle, timeout, compute_atom::value,
-                read_atom::value, std::move(input))
-      .then(handle, fail);
+    self->request(target->handle, timeout, compute_atom::value,
+                  read_atom::value, std::move(input))
+        .then(handle, fail);
   else
-    self->request(target->handle, timeout, compute_atom::value, std::move(input))
-      .then(handle, fail);
+    self->request(target->handle, timeout, compute_atom::value,
+                  std::move(input))
+        .then(handle, fail);
 }
 
 void start_read(pool_pointer self, job& j, size_t index) {
@@ -214,29 +215,29 @@ void start_read(pool_pointer self, job& j, size_t index) {
   ++j.reads_in_flight;
   ++j.read_progress;
   auto id = j.id;
-  self
-    ->request(target->handle, or_infinite(st.spec.style.read_pop_timeout),
-              read_atom::value, j.items[index])
-    .then(
-      [self, id, index, r](work_output& input) {
-        auto& st = self->state;
-        --st.readers[r].in_flight;
-        if (st.queue.empty() || st.queue.front().id != id)
-          return;
-        auto& j = st.queue.front();
-        --j.reads_in_flight;
-        j.inputs.emplace_back(index, std::move(input.value));
-        pump(self);
-      },
-      [self, id, r](caf::error& err) {
-        auto& st = self->state;
-        --st.readers[r].in_flight;
-        if (st.queue.empty() || st.queue.front().id != id)
-          return;
-        fail_job(self, worker_error("read", r, st.readers[r],
-                                    describe(err, "read_pop_timeout",
-                                             st.spec.style.read_pop_timeout)));
-      });
+  self->request(target->handle, or_infinite(st.spec.style.read_pop_timeout),
+                read_atom::value, j.items[index])
+      .then(
+          [self, id, index, r](work_output& input) {
+            auto& st = self->state;
+            --st.readers[r].in_flight;
+            if (st.queue.empty() || st.queue.front().id != id)
+              return;
+            auto& j = st.queue.front();
+            --j.reads_in_flight;
+            j.inputs.emplace_back(index, std::move(input.value));
+            pump(self);
+          },
+          [self, id, r](caf::error& err) {
+            auto& st = self->state;
+            --st.readers[r].in_flight;
+            if (st.queue.empty() || st.queue.front().id != id)
+              return;
+            fail_job(self,
+                     worker_error("read", r, st.readers[r],
+                                  describe(err, "read_pop_timeout",
+                                           st.spec.style.read_pop_timeout)));
+          });
 }
 
 /// Moves items through the stages as far as the buffers allow.
@@ -266,8 +267,8 @@ void pump(pool_pointer self) {
     return j.computes_in_flight + j.done.size();
   };
   for (;;) {
-    bool have_input = has_read_stage(st) ? !j.inputs.empty()
-                                         : j.next_item < j.items.size();
+    bool have_input
+        = has_read_stage(st) ? !j.inputs.empty() : j.next_item < j.items.size();
     if (!have_input)
       break;
     if (in_buffer() >= compute_capacity(st)
@@ -299,9 +300,10 @@ void on_insert_timeout(pool_pointer self, uint64_t id, bool read_stage,
   auto& j = st.queue.front();
   (read_stage ? j.read_timer : j.compute_timer) = false;
   auto now = read_stage ? j.read_progress : j.compute_progress;
-  bool waiting = read_stage ? j.next_item < j.items.size()
-                            : (has_read_stage(st) ? !j.inputs.empty()
-                                                  : j.next_item < j.items.size());
+  bool waiting = read_stage
+                     ? j.next_item < j.items.size()
+                     : (has_read_stage(st) ? !j.inputs.empty()
+                                           : j.next_item < j.items.size());
   if (now != progress || !waiting) {
     if (waiting)
       arm_timer(self, j, read_stage);
@@ -310,15 +312,15 @@ void on_insert_timeout(pool_pointer self, uint64_t id, bool read_stage,
   auto& timeout = read_stage ? st.spec.style.read_insert_timeout
                              : st.spec.style.compute_insert_timeout;
   auto capacity = read_stage ? read_capacity(st) : compute_capacity(st);
-  fail_job(self,
-           make_error(errc::timeout,
-                      std::string{"timed out after "} + to_string(timeout)
-                        + " waiting for room in the "
-                        + (read_stage ? "read" : "compute") + " buffer ("
-                        + std::to_string(capacity) + " items); raise "
-                        + (read_stage ? "read_insert_timeout"
-                                      : "compute_insert_timeout")
-                        + " (now " + to_string(timeout) + ")"));
+  fail_job(
+      self,
+      make_error(
+          errc::timeout,
+          std::string{"timed out after "} + to_string(timeout)
+              + " waiting for room in the " + (read_stage ? "read" : "compute")
+              + " buffer (" + std::to_string(capacity) + " items); raise "
+              + (read_stage ? "read_insert_timeout" : "compute_insert_timeout")
+              + " (now " + to_string(timeout) + ")"));
 }
 
 // -- starting workers ---------------------------------------------------------
@@ -343,16 +345,16 @@ void break_pool(pool_pointer self, caf::error err) {
 void add_local(pool_pointer self, std::vector<worker>& into, bool detached,
                const char* kind) {
   auto& st = self->state;
-  auto* agents = st.spec.agents != nullptr ? st.spec.agents
-                                           : &catalog::global();
+  auto* agents
+      = st.spec.agents != nullptr ? st.spec.agents : &catalog::global();
   auto id = into.size();
-  auto handle = agents->spawn(*st.rt, spawn_request{st.spec.worker_type, "",
-                                                    st.spec.params, detached});
+  auto handle = agents->spawn(
+      *st.rt, spawn_request{st.spec.worker_type, "", st.spec.params, detached});
   if (!handle) {
     break_pool(self, make_error(errc::worker_failed,
-                                std::string{"cannot start "} + kind
-                                  + " worker " + std::to_string(id) + ": "
-                                  + to_text(handle.error())));
+                                std::string{"cannot start "} + kind + " worker "
+                                    + std::to_string(id) + ": "
+                                    + to_text(handle.error())));
     return;
   }
   self->monitor(*handle);
@@ -365,27 +367,26 @@ void add_remote(pool_pointer self, size_t id, const std::string& node) {
   st.computers.push_back(worker{caf::actor{}, node, 0});
   ++st.starting;
   auto timeout = or_infinite(st.spec.style.barrier_timeout);
-  self
-    ->request(st.spec.node, timeout, caf::spawn_atom::value, node,
-              spawn_request{st.spec.worker_type, "", st.spec.params, true})
-    .then(
-      [self, id](caf::actor& handle) {
-        auto& st = self->state;
-        self->monitor(handle);
-        st.owned->push_back(handle);
-        st.computers[id].handle = std::move(handle);
-        worker_started(self);
-      },
-      [self, id, node](caf::error& err) {
-        auto& st = self->state;
-        break_pool(self,
-                   make_error(errc::worker_failed,
-                              "cannot start compute worker "
-                                + std::to_string(id) + " on node '" + node
-                                + "': "
-                                + describe(err, "barrier_timeout",
-                                           st.spec.style.barrier_timeout)));
-      });
+  self->request(st.spec.node, timeout, caf::spawn_atom::value, node,
+                spawn_request{st.spec.worker_type, "", st.spec.params, true})
+      .then(
+          [self, id](caf::actor& handle) {
+            auto& st = self->state;
+            self->monitor(handle);
+            st.owned->push_back(handle);
+            st.computers[id].handle = std::move(handle);
+            worker_started(self);
+          },
+          [self, id, node](caf::error& err) {
+            auto& st = self->state;
+            break_pool(
+                self,
+                make_error(errc::worker_failed,
+                           "cannot start compute worker " + std::to_string(id)
+                               + " on node '" + node + "': "
+                               + describe(err, "barrier_timeout",
+                                          st.spec.style.barrier_timeout)));
+          });
 }
 
 void start_workers(pool_pointer self) {
@@ -416,8 +417,8 @@ void on_down(pool_pointer self, const caf::down_msg& down) {
     for (size_t i = 0; i < workers.size(); ++i)
       if (workers[i].handle && workers[i].handle.address() == down.source) {
         auto why = down.reason == caf::exit_reason::remote_link_unreachable
-                     ? std::string{"its node is unreachable"}
-                     : "the worker exited: " + to_text(down.reason);
+                       ? std::string{"its node is unreachable"}
+                       : "the worker exited: " + to_text(down.reason);
         break_pool(self, worker_error(kind, i, workers[i], why));
         return true;
       }
@@ -461,19 +462,21 @@ worker_pool_actor::behavior_type pool_impl(pool_pointer self, runtime* rt,
     return rp;
   };
   return {
-    [run](run_atom, std::vector<caf::message>& items)
-      -> caf::result<std::vector<caf::message>> {
-      return run(items, std::nullopt);
-    },
-    [run](run_atom, std::vector<caf::message>& items,
-          const caf::actor& sink) -> caf::result<uint64_t> {
-      if (!sink)
-        return make_error(errc::invalid_argument, "the result sink is invalid");
-      return run(items, sink);
-    },
-    [self](caf::timeout_atom, uint64_t id, bool read_stage, uint64_t progress) {
-      on_insert_timeout(self, id, read_stage, progress);
-    },
+      [run](run_atom, std::vector<caf::message>& items)
+          -> caf::result<std::vector<caf::message>> {
+        return run(items, std::nullopt);
+      },
+      [run](run_atom, std::vector<caf::message>& items,
+            const caf::actor& sink) -> caf::result<uint64_t> {
+        if (!sink)
+          return make_error(errc::invalid_argument,
+                            "the result sink is invalid");
+        return run(items, sink);
+      },
+      [self](caf::timeout_atom, uint64_t id, bool read_stage,
+             uint64_t progress) {
+        on_insert_timeout(self, id, read_stage, progress);
+      },
   };
 }
 
@@ -495,7 +498,7 @@ caf::expected<worker_pool_actor> spawn_worker_pool(runtime& rt,
       && !agents->has_agent(spec.worker_type))
     return make_error(errc::invalid_config,
                       "no agent type '" + spec.worker_type
-                        + "' in the catalog for the pool's workers");
+                          + "' in the catalog for the pool's workers");
   return rt.spawn(pool_impl, &rt, std::move(spec));
 }
 

@@ -27,15 +27,15 @@ class runtime;
 /// with "Error in compute worker 3 on node 'n1': ..." (`errc::worker_failed`);
 /// a worker that dies breaks the pool.
 using worker_pool_actor = caf::typed_actor<
-  /// Runs the items; the reply holds the results in input order.
-  caf::replies_to<run_atom, std::vector<caf::message>>::with<
-    std::vector<caf::message>>,
-  /// Runs the items, sending each result to the sink as a `pool_result`
-  /// in input order; the reply is the number of results.
-  caf::replies_to<run_atom, std::vector<caf::message>, caf::actor>::with<
-    uint64_t>,
-  /// Internal: a buffer-insert timer of run `uint64_t` (stage, progress).
-  caf::reacts_to<caf::timeout_atom, uint64_t, bool, uint64_t>>;
+    /// Runs the items; the reply holds the results in input order.
+    caf::replies_to<run_atom,
+                    std::vector<caf::message>>::with<std::vector<caf::message>>,
+    /// Runs the items, sending each result to the sink as a `pool_result`
+    /// in input order; the reply is the number of results.
+    caf::replies_to<run_atom, std::vector<caf::message>,
+                    caf::actor>::with<uint64_t>,
+    /// Internal: a buffer-insert timer of run `uint64_t` (stage, progress).
+    caf::reacts_to<caf::timeout_atom, uint64_t, bool, uint64_t>>;
 
 /// What a pool is made of.
 struct pool_spec {
@@ -60,7 +60,6 @@ struct pool_spec {
 /// shutdown; the pool starts its workers and answers runs once all of them
 /// are up (within the style's barrier timeout). Error `invalid_config` with
 /// the reason for a refused style.
-caf::expected<worker_pool_actor> spawn_worker_pool(runtime& rt,
-                                                   pool_spec spec);
+caf::expected<worker_pool_actor> spawn_worker_pool(runtime& rt, pool_spec spec);
 
 } // namespace troupe

@@ -1,6 +1,6 @@
 #include <csignal>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <pthread.h>
@@ -69,7 +69,8 @@ std::optional<cluster_options> make_options(const node_args& args) {
     usage_error("heartbeat settings must be positive");
     return std::nullopt;
   }
-  opts.heartbeat_interval = std::chrono::milliseconds{args.heartbeat_interval_ms};
+  opts.heartbeat_interval
+      = std::chrono::milliseconds{args.heartbeat_interval_ms};
   opts.heartbeat_timeout = std::chrono::milliseconds{args.heartbeat_timeout_ms};
   if (auto err = validate(opts)) {
     usage_error(to_text(err));
@@ -141,12 +142,13 @@ int run_node(const node_args& args) {
   for (auto& peer : peers) {
     auto joined = node->connect(peer);
     if (!joined) {
-      std::fprintf(stderr, "troupe node: %s\n", to_text(joined.error()).c_str());
+      std::fprintf(stderr, "troupe node: %s\n",
+                   to_text(joined.error()).c_str());
       rt.shutdown();
       return exit_failed;
     }
-    std::printf("troupe node '%s' joined node '%s' at %s\n",
-                opts->name.c_str(), joined->c_str(), to_string(peer).c_str());
+    std::printf("troupe node '%s' joined node '%s' at %s\n", opts->name.c_str(),
+                joined->c_str(), to_string(peer).c_str());
     std::fflush(stdout);
   }
   int sig = 0;
@@ -165,12 +167,13 @@ int run_node(const node_args& args) {
 subcommand node_command() {
   auto attach = [](CLI::App& app) -> std::function<int()> {
     auto args = std::make_shared<node_args>();
-    app.add_option("--name", args->name, "This node's name, unique in the "
-                                         "cluster")
-      ->required();
+    app.add_option("--name", args->name,
+                   "This node's name, unique in the "
+                   "cluster")
+        ->required();
     app.add_option("--listen", args->listen,
                    "HOST:PORT to accept peers on (port 0: any free port)")
-      ->required();
+        ->required();
     app.add_option("--secret-file", args->secret_file,
                    "File with the cluster's shared secret (mode 600)");
     app.add_option("--tls-cert", args->tls_cert,
@@ -192,7 +195,9 @@ subcommand node_command() {
     app.add_option("--log-level", args->log_level,
                    "debug, info, warning, error or off (default info, or "
                    "TROUPE_LOG)");
-    return [args] { return run_node(*args); };
+    return [args] {
+      return run_node(*args);
+    };
   };
   return {"node", "Host agents for a controller and other nodes",
           std::move(attach)};

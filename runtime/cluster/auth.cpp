@@ -60,8 +60,7 @@ caf::expected<std::string> read_secret_file(const std::string& path) {
     secret.pop_back();
   if (secret.size() < min_secret_size)
     return fail("the secret has " + std::to_string(secret.size())
-                + " bytes; use at least "
-                + std::to_string(min_secret_size));
+                + " bytes; use at least " + std::to_string(min_secret_size));
   return secret;
 }
 

@@ -53,7 +53,7 @@ batch_encoder::signature_index(const caf::type_erased_tuple& delivery) {
       if (part == types.default_type_name())
         return make_error(errc::invalid_argument,
                           std::string{"a payload type is not registered: "}
-                            + (x.second ? x.second->name() : "?"));
+                              + (x.second ? x.second->name() : "?"));
       if (!name.empty())
         name += '+';
       name += part;
@@ -97,11 +97,11 @@ caf::error batch_encoder::append(uint32_t key, const std::string& topic,
   if (err) {
     batch_.data.resize(rollback);
     return make_error(errc::invalid_argument, "cannot serialize a message on '"
-                                                + topic + "': "
-                                                + to_text(err));
+                                                  + topic
+                                                  + "': " + to_text(err));
   }
-  length = static_cast<uint32_t>(batch_.data.size() - length_at
-                                 - sizeof(length));
+  length
+      = static_cast<uint32_t>(batch_.data.size() - length_at - sizeof(length));
   sink.seek(length_at);
   sink(length);
   ++batch_.count;
@@ -153,8 +153,8 @@ caf::error batch_decoder::decode_one(caf::binary_deserializer& source,
                                      caf::message& result, bool& skip) {
   auto malformed = [&](const std::string& why) {
     return make_error(errc::bad_input, "malformed topic batch "
-                                         + std::to_string(batch.seq) + ": "
-                                         + why);
+                                           + std::to_string(batch.seq) + ": "
+                                           + why);
   };
   size_t topic_idx = 0;
   size_t code = 0;
@@ -192,8 +192,8 @@ caf::error batch_decoder::decode_one(caf::binary_deserializer& source,
                      + "' payload has the wrong length");
   topic = static_cast<uint32_t>(topic_idx);
   skip = false;
-  auto data = caf::make_counted<caf::detail::dynamic_message_data>(
-    std::move(values));
+  auto data
+      = caf::make_counted<caf::detail::dynamic_message_data>(std::move(values));
   result = caf::message{caf::message::data_ptr{std::move(data)}};
   return caf::none;
 }

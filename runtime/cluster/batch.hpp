@@ -8,9 +8,10 @@
 // `topics` (varint), the index of its payload signature in `signatures`
 // shifted left by one, with bit 0 set when a deadline follows (varint), the
 // deadline (int64, only when set), the payload's length in bytes (uint32)
-// and each payload element as CAF serializes it. Type names travel once per batch and signature instead of
-// once per message (CAF's own message format), which is most of what makes
-// a batch cheaper than sending each message on its own.
+// and each payload element as CAF serializes it. Type names travel once per
+// batch and signature instead of once per message (CAF's own message format),
+// which is most of what makes a batch cheaper than sending each message on its
+// own.
 
 #include <cstdint>
 #include <string>

@@ -41,7 +41,7 @@ caf::expected<caf::actor> catalog::spawn(runtime& rt,
       known += (known.empty() ? "" : ", ") + type;
     return make_error(errc::not_found,
                       "no agent type '" + req.type + "' here (known: "
-                        + (known.empty() ? "none" : known) + ")");
+                          + (known.empty() ? "none" : known) + ")");
   }
   return fn(rt, req);
 }

@@ -33,7 +33,7 @@ using agent_params = std::map<std::string, std::string>;
 class catalog {
 public:
   using factory = std::function<caf::expected<caf::actor>(
-    runtime&, const spawn_request&)>;
+      runtime&, const spawn_request&)>;
 
   /// The catalog of this process.
   static catalog& global();
@@ -42,8 +42,7 @@ public:
   template <class Block>
   catalog& add_message_types() {
     std::lock_guard<std::mutex> guard{mtx_};
-    blocks_.emplace_back(
-      [](config& cfg) { cfg.add_message_types<Block>(); });
+    blocks_.emplace_back([](config& cfg) { cfg.add_message_types<Block>(); });
     return *this;
   }
 
@@ -55,11 +54,11 @@ public:
     static_assert(std::is_base_of<agent, T>::value,
                   "catalogs hold subclasses of troupe::agent");
     std::lock_guard<std::mutex> guard{mtx_};
-    agents_[std::move(type)] = [](runtime& rt, const spawn_request& req)
-      -> caf::expected<caf::actor> {
+    agents_[std::move(type)] =
+        [](runtime& rt, const spawn_request& req) -> caf::expected<caf::actor> {
       constexpr bool takes_params
-        = std::is_constructible<T, caf::actor_config&, std::string,
-                                const agent_params&>::value;
+          = std::is_constructible<T, caf::actor_config&, std::string,
+                                  const agent_params&>::value;
       if constexpr (takes_params) {
         if (req.detached)
           return rt.spawn_agent<T, caf::detached>(req.name, req.params);
@@ -68,7 +67,7 @@ public:
         if (!req.params.empty())
           return make_error(errc::invalid_argument,
                             "agent type '" + req.type
-                              + "' takes no parameters");
+                                + "' takes no parameters");
         if (req.detached)
           return rt.spawn_agent<T, caf::detached>(req.name);
         return rt.spawn_agent<T>(req.name);

@@ -14,7 +14,7 @@ namespace {
 
 std::string in_ms(caf::timespan x) {
   return std::to_string(
-           std::chrono::duration_cast<std::chrono::milliseconds>(x).count())
+             std::chrono::duration_cast<std::chrono::milliseconds>(x).count())
          + " ms";
 }
 
@@ -24,13 +24,13 @@ bool is_wildcard(const std::string& host) {
 
 /// Blocks on a request to the node actor; for code outside actors.
 template <class R, class... Ts>
-caf::expected<R> ask(runtime& rt, const node_actor& node,
-                     caf::timespan timeout, Ts&&... xs) {
+caf::expected<R> ask(runtime& rt, const node_actor& node, caf::timespan timeout,
+                     Ts&&... xs) {
   caf::scoped_actor self{rt.system()};
   caf::expected<R> result{make_error(errc::timeout, "no answer")};
   self->request(node, timeout, std::forward<Ts>(xs)...)
-    .receive([&](R& x) { result = std::move(x); },
-             [&](caf::error& err) { result = std::move(err); });
+      .receive([&](R& x) { result = std::move(x); },
+               [&](caf::error& err) { result = std::move(err); });
   return result;
 }
 
@@ -109,16 +109,19 @@ caf::expected<cluster> cluster::start(runtime& rt, cluster_options opts) {
 
 cluster::cluster(runtime& rt, node_actor handle, std::string name,
                  uint16_t port, caf::timespan timeout)
-    : rt_(&rt), handle_(std::move(handle)), name_(std::move(name)),
-      port_(port), timeout_(timeout) {
+    : rt_(&rt),
+      handle_(std::move(handle)),
+      name_(std::move(name)),
+      port_(port),
+      timeout_(timeout) {
   // nop
 }
 
 caf::expected<std::string> cluster::connect(const endpoint& to) {
   // The node actor enforces the connect timeout; the margin covers the
   // hello exchange after it.
-  return ask<std::string>(*rt_, handle_, 2 * timeout_,
-                          caf::connect_atom::value, to.host, to.port);
+  return ask<std::string>(*rt_, handle_, 2 * timeout_, caf::connect_atom::value,
+                          to.host, to.port);
 }
 
 caf::expected<caf::actor> cluster::spawn_on(const std::string& node,
@@ -129,11 +132,11 @@ caf::expected<caf::actor> cluster::spawn_on(const std::string& node,
 
 caf::expected<caf::actor> cluster::await_name(const std::string& name,
                                               caf::timespan timeout) {
-  auto result = ask<caf::actor>(*rt_, handle_, timeout, await_atom::value,
-                                name);
+  auto result
+      = ask<caf::actor>(*rt_, handle_, timeout, await_atom::value, name);
   if (!result && result.error() == caf::sec::request_timeout)
-    return make_error(errc::timeout, "no agent named '" + name + "' within "
-                                       + in_ms(timeout));
+    return make_error(errc::timeout,
+                      "no agent named '" + name + "' within " + in_ms(timeout));
   return result;
 }
 
@@ -144,7 +147,7 @@ caf::expected<caf::actor> cluster::await_name_on(const std::string& node,
                                 names_atom::value, node, name);
   if (!result && result.error() == caf::sec::request_timeout)
     return make_error(errc::timeout, "node '" + node + "' knows no agent '"
-                                       + name + "' within " + in_ms(timeout));
+                                         + name + "' within " + in_ms(timeout));
   return result;
 }
 
@@ -161,19 +164,17 @@ caf::error cluster::await_subscriber_at(const std::string& at,
   caf::scoped_actor self{rt_->system()};
   caf::error result;
   self->request(handle_, timeout, await_atom::value, at, node, topic)
-    .receive([] {}, [&](caf::error& err) { result = std::move(err); });
+      .receive([] {}, [&](caf::error& err) { result = std::move(err); });
   if (result == caf::sec::request_timeout)
-    return make_error(errc::timeout, "node '" + at
-                                       + "' does not forward '" + topic
-                                       + "' to node '" + node + "' within "
-                                       + in_ms(timeout));
+    return make_error(errc::timeout, "node '" + at + "' does not forward '"
+                                         + topic + "' to node '" + node
+                                         + "' within " + in_ms(timeout));
   return result;
 }
 
 std::vector<node_status> cluster::peers() {
-  auto result = ask<std::vector<node_status>>(*rt_, handle_, timeout_,
-                                              caf::get_atom::value,
-                                              peers_atom::value);
+  auto result = ask<std::vector<node_status>>(
+      *rt_, handle_, timeout_, caf::get_atom::value, peers_atom::value);
   return result ? std::move(*result) : std::vector<node_status>{};
 }
 
@@ -184,7 +185,7 @@ void cluster::observe(const caf::actor& who) {
 void cluster::leave() {
   caf::scoped_actor self{rt_->system()};
   self->request(handle_, timeout_, caf::leave_atom::value)
-    .receive([] {}, [](caf::error&) {});
+      .receive([] {}, [](caf::error&) {});
 }
 
 } // namespace troupe

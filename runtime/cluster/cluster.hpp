@@ -7,10 +7,10 @@
 //   troupe::cluster_options opts;
 //   opts.name = "controller";
 //   opts.secret = *troupe::read_secret_file("cluster.key");
-//   if (auto err = troupe::enable_cluster(cfg, opts)) ...  // before the runtime
-//   troupe::runtime rt{cfg};
-//   auto node = troupe::cluster::start(rt, opts);           // expected<cluster>
-//   auto peer = node->connect({"10.0.0.2", 4242});          // peer's name
+//   if (auto err = troupe::enable_cluster(cfg, opts)) ...  // before the
+//   runtime troupe::runtime rt{cfg}; auto node = troupe::cluster::start(rt,
+//   opts);           // expected<cluster> auto peer =
+//   node->connect({"10.0.0.2", 4242});          // peer's name
 //   node->spawn_on(*peer, {"bob_type", "bob"});
 //   rt.send_to("bob", greeting{...});                       // reaches the peer
 //
@@ -88,8 +88,7 @@ public:
 
   /// Waits until node `at` forwards `topic` to `node`: what a publisher on
   /// `at` needs before its messages reach subscribers on `node`.
-  caf::error await_subscriber_at(const std::string& at,
-                                 const std::string& node,
+  caf::error await_subscriber_at(const std::string& at, const std::string& node,
                                  const std::string& topic,
                                  caf::timespan timeout);
 

@@ -32,7 +32,7 @@ caf::expected<worker_kind> parse_worker_kind(const std::string& text) {
     return worker_kind::nodes;
   return make_error(errc::invalid_argument,
                     "worker kind '" + text
-                      + "': expected none, threads or nodes");
+                        + "': expected none, threads or nodes");
 }
 
 std::string to_string(const optional_timeout& x) {
@@ -70,7 +70,8 @@ caf::error validate(const concurrency_style& style, size_t cpu_count) {
                   "worker to keep them busy: set read workers to 1 or more");
   if (style.workers_read && style.read_workers > 0)
     return refuse("compute workers that read their own inputs leave nothing "
-                  "to " + plural(style.read_workers, "read worker")
+                  "to "
+                  + plural(style.read_workers, "read worker")
                   + ": set read workers to 0");
   if (style.workers_read && workers == 0)
     return refuse("workers_read without compute workers: nobody would read");
@@ -79,8 +80,8 @@ caf::error validate(const concurrency_style& style, size_t cpu_count) {
   if (style.kind != worker_kind::nodes && !style.nodes.empty())
     return refuse("nodes given, but the worker kind is '"
                   + to_string(style.kind) + "', not 'nodes'");
-  auto positive = [&](const optional_timeout& x, const char* name)
-    -> caf::error {
+  auto positive
+      = [&](const optional_timeout& x, const char* name) -> caf::error {
     if (x && x->count() <= 0)
       return refuse(std::string{name} + " must be positive or never");
     return caf::none;
@@ -89,8 +90,8 @@ caf::error validate(const concurrency_style& style, size_t cpu_count) {
     return err;
   if (auto err = positive(style.read_pop_timeout, "read_pop_timeout"))
     return err;
-  if (auto err = positive(style.compute_insert_timeout,
-                          "compute_insert_timeout"))
+  if (auto err
+      = positive(style.compute_insert_timeout, "compute_insert_timeout"))
     return err;
   if (auto err = positive(style.compute_pop_timeout, "compute_pop_timeout"))
     return err;

@@ -12,9 +12,8 @@ namespace troupe {
 caf::expected<endpoint> parse_endpoint(const std::string& text,
                                        const std::string& what) {
   auto fail = [&](const std::string& why) {
-    return make_error(errc::invalid_argument,
-                      what + " '" + text + "': " + why
-                          + " (expected HOST:PORT)");
+    return make_error(errc::invalid_argument, what + " '" + text + "': " + why
+                                                  + " (expected HOST:PORT)");
   };
   endpoint result;
   std::string port;

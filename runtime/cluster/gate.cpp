@@ -92,7 +92,8 @@ owned_socket::~owned_socket() {
 // -- connection ---------------------------------------------------------------
 
 struct gate::connection {
-  connection(handshake x, bool is_client) : hs(std::move(x)), client(is_client) {
+  connection(handshake x, bool is_client)
+      : hs(std::move(x)), client(is_client) {
     // nop
   }
 
@@ -137,17 +138,16 @@ std::unique_ptr<gate> gate::open(const endpoint* listen, gate_options opts,
     if (addresses.empty())
       return nullptr;
     auto& addr = addresses.front();
-    listener = owned_socket{::socket(addr.ss_family,
-                                     SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                                     0)};
+    listener = owned_socket{::socket(
+        addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)};
     int on = 1;
     if (!listener
         || ::setsockopt(listener.get(), SOL_SOCKET, SO_REUSEADDR, &on,
                         sizeof(on))
-             != 0
+               != 0
         || ::bind(listener.get(), reinterpret_cast<sockaddr*>(&addr),
                   length_of(addr))
-             != 0
+               != 0
         || ::listen(listener.get(), 128) != 0) {
       error = "cannot listen on " + to_string(*listen) + ": " + last_error();
       return nullptr;
@@ -156,18 +156,20 @@ std::unique_ptr<gate> gate::open(const endpoint* listen, gate_options opts,
     socklen_t len = sizeof(bound);
     ::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&bound), &len);
     port = bound.ss_family == AF_INET6
-             ? ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port)
-             : ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+               ? ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port)
+               : ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
   }
-  return std::unique_ptr<gate>{new gate(std::move(listener), port,
-                                        std::move(wake_read),
-                                        std::move(wake_write), std::move(opts))};
+  return std::unique_ptr<gate>{
+      new gate(std::move(listener), port, std::move(wake_read),
+               std::move(wake_write), std::move(opts))};
 }
 
 gate::gate(owned_socket listener, uint16_t port, owned_socket wake_read,
            owned_socket wake_write, gate_options opts)
-    : listener_(std::move(listener)), port_(port),
-      wake_read_(std::move(wake_read)), wake_write_(std::move(wake_write)),
+    : listener_(std::move(listener)),
+      port_(port),
+      wake_read_(std::move(wake_read)),
+      wake_write_(std::move(wake_write)),
       opts_(std::move(opts)) {
   // nop
 }
@@ -179,16 +181,17 @@ gate::~gate() {
 void gate::start(accept_fn on_accept, refuse_fn on_refuse) {
   on_accept_ = std::move(on_accept);
   on_refuse_ = std::move(on_refuse);
-  thread_ = std::thread{[this] { run(); }};
+  thread_ = std::thread{[this] {
+    run();
+  }};
 }
 
 void gate::dial(endpoint to, std::chrono::milliseconds timeout, dial_fn done) {
   {
     std::lock_guard<std::mutex> guard{mtx_};
     if (!stopped_) {
-      commands_.push_back(
-        dial_command{std::move(to), clock_type::now() + timeout,
-                     std::move(done)});
+      commands_.push_back(dial_command{
+          std::move(to), clock_type::now() + timeout, std::move(done)});
       char token = 'd';
       // A full pipe already holds a wake-up; nothing is lost.
       [[maybe_unused]] auto n = ::write(wake_write_.get(), &token, 1);
@@ -244,7 +247,7 @@ void gate::run() {
         events |= POLLIN;
       fds.push_back(pollfd{conn->fd.get(), events, 0});
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    conn->deadline - now)
+                      conn->deadline - now)
                   + std::chrono::milliseconds{1};
       left = std::max(left, std::chrono::milliseconds{0});
       if (wait.count() < 0 || left < wait)
@@ -265,11 +268,10 @@ void gate::run() {
     auto polled = fds.size() - first_conn;
     for (size_t i = 0; i < polled && i < connections_.size(); ++i)
       advance(*connections_[i], rc > 0 ? fds[first_conn + i].revents : 0);
-    connections_.erase(std::remove_if(connections_.begin(), connections_.end(),
-                                      [](const auto& conn) {
-                                        return conn->finished;
-                                      }),
-                       connections_.end());
+    connections_.erase(
+        std::remove_if(connections_.begin(), connections_.end(),
+                       [](const auto& conn) { return conn->finished; }),
+        connections_.end());
   }
   for (auto& conn : connections_)
     if (!conn->finished)
@@ -298,7 +300,7 @@ void gate::accept_all() {
         ++pending;
     auto busy = pending >= opts_.max_pending;
     auto conn = std::make_unique<connection>(
-      handshake::server(opts_.auth, *fresh, busy), false);
+        handshake::server(opts_.auth, *fresh, busy), false);
     conn->fd = std::move(sock);
     conn->peer = std::move(peer);
     conn->deadline = clock_type::now() + opts_.handshake_timeout;
@@ -322,7 +324,7 @@ void gate::start_dials() {
       continue;
     }
     auto conn = std::make_unique<connection>(
-      handshake::client(opts_.auth, *fresh), true);
+        handshake::client(opts_.auth, *fresh), true);
     conn->peer = to_string(cmd.to);
     conn->deadline = cmd.deadline;
     conn->done = std::move(cmd.done);
@@ -371,8 +373,8 @@ void gate::advance(connection& conn, short revents) {
     while (!conn.addresses.empty()) {
       auto addr = conn.addresses.back();
       conn.addresses.pop_back();
-      owned_socket sock{::socket(addr.ss_family,
-                                 SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)};
+      owned_socket sock{::socket(
+          addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)};
       if (!sock)
         continue;
       auto rc = ::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr),
@@ -434,8 +436,7 @@ bool gate::step(connection& conn, handshake_step next) {
                     conn.out.size() - conn.written, MSG_NOSIGNAL);
     if (n > 0)
       conn.written += static_cast<size_t>(n);
-    else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK
-             && !conn.over()) {
+    else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && !conn.over()) {
       fail(conn, "write failed: " + last_error());
       return false;
     }

@@ -77,13 +77,13 @@ public:
   using accept_fn = std::function<void(owned_socket, std::string peer)>;
 
   /// A refused incoming connection: the peer's "host:port" and why.
-  using refuse_fn = std::function<void(const std::string& peer,
-                                       const std::string& why)>;
+  using refuse_fn
+      = std::function<void(const std::string& peer, const std::string& why)>;
 
   /// The end of a dial: an authenticated socket, or an invalid one and the
   /// reason; `refused` when the peer answered but authentication failed.
   using dial_fn
-    = std::function<void(owned_socket, std::string error, bool refused)>;
+      = std::function<void(owned_socket, std::string error, bool refused)>;
 
   /// Creates a gate; with `listen`, binds and listens there (port 0 picks a
   /// free port). Returns nullptr and sets `error` when binding fails.

@@ -55,12 +55,15 @@ std::string describe(handshake_status status, bool own_secret, bool own_tls) {
 
 handshake::handshake(handshake_params params, const nonce& own, bool client,
                      bool busy)
-    : params_(std::move(params)), own_nonce_(own), client_(client),
+    : params_(std::move(params)),
+      own_nonce_(own),
+      client_(client),
       busy_(busy) {
   // nop
 }
 
-handshake handshake::client(handshake_params params, const nonce& client_nonce) {
+handshake handshake::client(handshake_params params,
+                            const nonce& client_nonce) {
   return handshake{std::move(params), client_nonce, true, false};
 }
 
@@ -133,8 +136,7 @@ handshake_step handshake::receive(const uint8_t* frame, size_t size) {
       if (size == result_size)
         return on_result(frame);
       break;
-    default:
-      return fail("the handshake is already over");
+    default: return fail("the handshake is already over");
   }
   return fail("a handshake frame has the wrong size");
 }

@@ -126,7 +126,7 @@ caf::error check_tls_files(const tls_options& tls) {
     return make_error(errc::invalid_config,
                       "TLS needs all of --tls-cert, --tls-key and --tls-ca");
   std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx{
-    SSL_CTX_new(TLS_method()), SSL_CTX_free};
+      SSL_CTX_new(TLS_method()), SSL_CTX_free};
   if (!ctx)
     return make_error(errc::invalid_config,
                       "cannot create a TLS context: " + ssl_error());
@@ -165,9 +165,8 @@ caf::expected<caf::io::scribe_ptr> make_scribe(caf::actor_system& sys,
     return make_error(errc::unauthorized,
                       "the TLS handshake failed: " + ssl_error());
   auto& default_mpx = static_cast<caf::io::network::default_multiplexer&>(mpx);
-  caf::io::scribe_ptr result
-    = caf::make_counted<tls_scribe>(default_mpx, sock.release(),
-                                    std::move(session));
+  caf::io::scribe_ptr result = caf::make_counted<tls_scribe>(
+      default_mpx, sock.release(), std::move(session));
   return result;
 }
 

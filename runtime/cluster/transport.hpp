@@ -40,8 +40,7 @@ caf::error check_tls_files(const tls_options& tls);
 /// `tls`, the scribe runs TLS (the system must have loaded
 /// caf::openssl::manager). `accepted` tells the TLS side to take.
 caf::expected<caf::io::scribe_ptr>
-make_scribe(caf::actor_system& sys, owned_socket sock, bool tls,
-            bool accepted);
+make_scribe(caf::actor_system& sys, owned_socket sock, bool tls, bool accepted);
 
 /// The middleman's BASP broker (the system must have loaded the
 /// middleman).

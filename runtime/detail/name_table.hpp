@@ -62,8 +62,9 @@ public:
   }
 
 private:
-  void notify(const std::shared_ptr<const observer>& fn, const std::string& name,
-              const caf::actor& handle, bool added) const;
+  void notify(const std::shared_ptr<const observer>& fn,
+              const std::string& name, const caf::actor& handle,
+              bool added) const;
 
   mutable std::shared_mutex mtx_;
   std::unordered_map<std::string, caf::actor> map_;

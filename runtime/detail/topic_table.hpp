@@ -11,13 +11,13 @@
 #include <unordered_map>
 #include <vector>
 
+#include "troupe/messages/core.hpp"
+
 #include <caf/actor.hpp>
 #include <caf/actor_addr.hpp>
 #include <caf/execution_unit.hpp>
 #include <caf/message.hpp>
 #include <caf/type_erased_tuple.hpp>
-
-#include "troupe/messages/core.hpp"
 
 namespace troupe::detail {
 

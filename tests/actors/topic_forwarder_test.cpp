@@ -1,8 +1,7 @@
-#include "troupe/actors/topic_forwarder.hpp"
-
 #include <memory>
 #include <vector>
 
+#include "troupe/actors/topic_forwarder.hpp"
 #include "troupe/actors/topic_sink.hpp"
 #include "troupe/messages/errors.hpp"
 #include "troupe/runtime/cluster/batch.hpp"
@@ -20,7 +19,7 @@ using batch_log = std::shared_ptr<std::vector<troupe::topic_batch>>;
 /// Stands in for a peer's sink: keeps every batch, never acknowledges.
 caf::behavior fake_sink(caf::event_based_actor*, batch_log log) {
   return {
-    [log](const troupe::topic_batch& batch) { log->push_back(batch); },
+      [log](const troupe::topic_batch& batch) { log->push_back(batch); },
   };
 }
 
@@ -135,5 +134,5 @@ TEST_CASE_FIXTURE(forwarder_fixture, "a sink delivers batches to the local "
   CHECK(seen.size() == 10);
   CHECK(std::count(seen.begin(), seen.end(), 3) == 2);
   caf::anon_send_exit(sink, caf::exit_reason::user_shutdown);
-  (void) fwd;
+  (void)fwd;
 }

@@ -1,10 +1,9 @@
-#include "troupe/actors/worker_pool.hpp"
-
 #include <chrono>
 #include <map>
 #include <set>
 
 #include "troupe/actors/compute_worker.hpp"
+#include "troupe/actors/worker_pool.hpp"
 #include "troupe/runtime/cluster/catalog.hpp"
 
 #include <caf/scoped_actor.hpp>
@@ -40,25 +39,25 @@ public:
 protected:
   troupe::handler_set handlers() override {
     return handle(
-      [this](troupe::compute_atom,
-             const caf::message& input) -> caf::result<troupe::work_output> {
-        auto x = input.get_as<int32_t>(0);
-        auto rp = make_response_promise();
-        pending_.emplace(x, rp);
-        delayed_send(this, std::chrono::seconds{10 - x}, caf::tick_atom::value,
-                     x);
-        return rp;
-      },
-      [](troupe::read_atom, const caf::message& descriptor) {
-        return troupe::work_output{descriptor};
-      },
-      [this](caf::tick_atom, int32_t x) {
-        auto i = pending_.find(x);
-        if (i != pending_.end()) {
-          i->second.deliver(troupe::work_output{caf::make_message(10 * x)});
-          pending_.erase(i);
-        }
-      });
+        [this](troupe::compute_atom,
+               const caf::message& input) -> caf::result<troupe::work_output> {
+          auto x = input.get_as<int32_t>(0);
+          auto rp = make_response_promise();
+          pending_.emplace(x, rp);
+          delayed_send(this, std::chrono::seconds{10 - x},
+                       caf::tick_atom::value, x);
+          return rp;
+        },
+        [](troupe::read_atom, const caf::message& descriptor) {
+          return troupe::work_output{descriptor};
+        },
+        [this](caf::tick_atom, int32_t x) {
+          auto i = pending_.find(x);
+          if (i != pending_.end()) {
+            i->second.deliver(troupe::work_output{caf::make_message(10 * x)});
+            pending_.erase(i);
+          }
+        });
   }
 
 private:
@@ -84,15 +83,15 @@ public:
 protected:
   troupe::handler_set handlers() override {
     return handle(
-      [this](troupe::compute_atom,
-             const caf::message&) -> caf::result<troupe::work_output> {
-        auto rp = make_response_promise();
-        quit(troupe::make_error(troupe::errc::handler_failed, "crashed"));
-        return rp;
-      },
-      [](troupe::read_atom, const caf::message& x) {
-        return troupe::work_output{x};
-      });
+        [this](troupe::compute_atom,
+               const caf::message&) -> caf::result<troupe::work_output> {
+          auto rp = make_response_promise();
+          quit(troupe::make_error(troupe::errc::handler_failed, "crashed"));
+          return rp;
+        },
+        [](troupe::read_atom, const caf::message& x) {
+          return troupe::work_output{x};
+        });
   }
 };
 
@@ -106,16 +105,16 @@ public:
 protected:
   troupe::handler_set handlers() override {
     return handle(
-      [this](const troupe::pool_result& x) { indices.push_back(x.index); });
+        [this](const troupe::pool_result& x) { indices.push_back(x.index); });
   }
 };
 
 struct pool_fixture : test::fixture {
   pool_fixture() {
     agents.add_agent<square>("square")
-      .add_agent<slow>("slow")
-      .add_agent<whoami>("whoami")
-      .add_agent<mortal>("mortal");
+        .add_agent<slow>("slow")
+        .add_agent<whoami>("whoami")
+        .add_agent<mortal>("mortal");
   }
 
   troupe::worker_pool_actor make_pool(troupe::concurrency_style style,
@@ -149,12 +148,12 @@ struct pool_fixture : test::fixture {
                                  std::move(items));
     advance(horizon);
     caf::expected<std::vector<caf::message>> result{
-      troupe::make_error(troupe::errc::timeout, "no answer")};
+        troupe::make_error(troupe::errc::timeout, "no answer")};
     if (self->mailbox().empty())
       return result;
     std::move(pending).receive(
-      [&](std::vector<caf::message>& xs) { result = std::move(xs); },
-      [&](caf::error& err) { result = std::move(err); });
+        [&](std::vector<caf::message>& xs) { result = std::move(xs); },
+        [&](caf::error& err) { result = std::move(err); });
     return result;
   }
 
@@ -194,10 +193,9 @@ TEST_CASE_FIXTURE(pool_fixture, "a sink receives results in input order") {
                                numbers({3, 1, 4, 1, 5}), sink);
   advance(30s);
   uint64_t count = 0;
-  std::move(pending).receive([&](uint64_t n) { count = n; },
-                             [&](caf::error& err) {
-                               FAIL(troupe::to_text(err));
-                             });
+  std::move(pending).receive(
+      [&](uint64_t n) { count = n; },
+      [&](caf::error& err) { FAIL(troupe::to_text(err)); });
   CHECK(count == 5);
   CHECK(agent_of<result_sink>(sink).indices
         == std::vector<uint64_t>{0, 1, 2, 3, 4});
@@ -236,7 +234,7 @@ TEST_CASE_FIXTURE(pool_fixture, "a slow worker fails the run naming the "
   auto result = run_pool(pool, numbers({5}));
   REQUIRE_FALSE(result);
   CHECK(troupe::to_text(result.error())
-          .find("raise compute_pop_timeout (now 2 s)")
+            .find("raise compute_pop_timeout (now 2 s)")
         != std::string::npos);
 }
 
@@ -251,7 +249,7 @@ TEST_CASE_FIXTURE(pool_fixture, "a full compute buffer times out naming the "
   REQUIRE_FALSE(result);
   CHECK(troupe::code_of(result.error()) == troupe::errc::timeout);
   CHECK(troupe::to_text(result.error())
-          .find("raise compute_insert_timeout (now 1 s)")
+            .find("raise compute_insert_timeout (now 1 s)")
         != std::string::npos);
 }
 
@@ -283,11 +281,13 @@ TEST_CASE("invalid pools are refused with the reason") {
   spec.style.compute_workers = 2; // no kind
   auto pool = troupe::spawn_worker_pool(fx.rt(), spec);
   REQUIRE_FALSE(pool);
-  CHECK(troupe::to_text(pool.error()).find("no worker kind") != std::string::npos);
+  CHECK(troupe::to_text(pool.error()).find("no worker kind")
+        != std::string::npos);
   spec.style.kind = troupe::worker_kind::nodes;
   spec.style.read_workers = 1;
   spec.style.nodes = {"n1"};
   pool = troupe::spawn_worker_pool(fx.rt(), spec);
   REQUIRE_FALSE(pool);
-  CHECK(troupe::to_text(pool.error()).find("cluster node") != std::string::npos);
+  CHECK(troupe::to_text(pool.error()).find("cluster node")
+        != std::string::npos);
 }

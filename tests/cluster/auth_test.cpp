@@ -111,7 +111,7 @@ TEST_CASE("garbage on the port is refused and logged with the address") {
   // The node closes the connection without a word.
   CHECK(client.read_all().empty());
   CHECK(log_has({"refused a connection from 127.0.0.1:"
-                   + std::to_string(client.local_port),
+                     + std::to_string(client.local_port),
                  "not a troupe peer"}));
 }
 
@@ -125,13 +125,12 @@ TEST_CASE("a plain CAF client that skips the handshake gets no handle") {
   bool got_handle = false;
   // Asynchronous connect with a timeout: a peer that never answers the BASP
   // handshake would otherwise block remote_actor forever.
-  self
-    ->request(sys.middleman().actor_handle(), patience,
-              caf::connect_atom::value, to.host, to.port)
-    .receive(
-      [&](const caf::node_id&, const caf::strong_actor_ptr& ptr,
-          const std::set<std::string>&) { got_handle = ptr != nullptr; },
-      [&](caf::error& x) { err = std::move(x); });
+  self->request(sys.middleman().actor_handle(), patience,
+                caf::connect_atom::value, to.host, to.port)
+      .receive(
+          [&](const caf::node_id&, const caf::strong_actor_ptr& ptr,
+              const std::set<std::string>&) { got_handle = ptr != nullptr; },
+          [&](caf::error& x) { err = std::move(x); });
   CHECK_FALSE(got_handle);
   CHECK(err);
   CHECK(log_has({"refused a connection from 127.0.0.1:", "not a troupe peer"}));
@@ -143,24 +142,24 @@ TEST_CASE("none of the refused peers delivered a message") {
   // stats request.
   test::controller ctl{test::controller_options("ctl-guard")};
   REQUIRE(ctl.node().connect(test::node_address("guarded")));
-  auto sentinel = ctl.node().spawn_on("guarded",
-                                      {"echo", "sentinel", {}, false});
+  auto sentinel
+      = ctl.node().spawn_on("guarded", {"echo", "sentinel", {}, false});
   REQUIRE(sentinel);
   {
     auto opts = test::controller_options("ctl-intruder");
     opts.secret = "another wrong secret, long enough";
     test::controller intruder{opts};
     CHECK_FALSE(intruder.node().connect(test::node_address("guarded")));
-    CHECK(troupe::code_of(intruder.rt().send_to("sentinel", test::probe{"x", 1}))
-          == troupe::errc::unknown_name);
+    CHECK(
+        troupe::code_of(intruder.rt().send_to("sentinel", test::probe{"x", 1}))
+        == troupe::errc::unknown_name);
   }
   raw_client client;
   std::string junk(40, '\0');
   ::send(client.fd, junk.data(), junk.size(), MSG_NOSIGNAL);
   client.read_all();
-  auto stats = ctl.ask<troupe::agent_stats>(*sentinel, patience,
-                                            caf::get_atom::value,
-                                            troupe::stats_atom::value);
+  auto stats = ctl.ask<troupe::agent_stats>(
+      *sentinel, patience, caf::get_atom::value, troupe::stats_atom::value);
   REQUIRE(stats);
   CHECK(stats->received == 0);
   CHECK(stats->unexpected.empty());

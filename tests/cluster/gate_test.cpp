@@ -1,8 +1,6 @@
 // The gate's thread on its own, without CAF: built a second time with
 // ThreadSanitizer in CI (.ci/run), which cannot look inside Debian's CAF.
 
-#include "troupe/runtime/cluster/gate.hpp"
-
 #include <arpa/inet.h>
 #include <atomic>
 #include <chrono>
@@ -15,6 +13,8 @@
 #include <thread>
 #include <unistd.h>
 #include <vector>
+
+#include "troupe/runtime/cluster/gate.hpp"
 
 #include <doctest/doctest.h>
 
@@ -87,11 +87,11 @@ dial_result dial(gate& from, uint16_t port,
                  std::chrono::milliseconds timeout = 5s) {
   std::promise<dial_result> done;
   auto result = done.get_future();
-  from.dial({"127.0.0.1", port}, timeout,
-            [&done](owned_socket sock, std::string error, bool refused) {
-              done.set_value(dial_result{std::move(sock), std::move(error),
-                                         refused});
-            });
+  from.dial(
+      {"127.0.0.1", port}, timeout,
+      [&done](owned_socket sock, std::string error, bool refused) {
+        done.set_value(dial_result{std::move(sock), std::move(error), refused});
+      });
   return result.get();
 }
 

@@ -34,8 +34,7 @@ await_lost(test::inbox& events, const std::string& node) {
   }
 }
 
-troupe::node_joined await_joined(test::inbox& events,
-                                 const std::string& node) {
+troupe::node_joined await_joined(test::inbox& events, const std::string& node) {
   for (;;) {
     auto joined = events.receive<troupe::node_joined>(1, patience);
     REQUIRE_MESSAGE(joined.size() == 1, "no node_joined event for " << node);
@@ -60,8 +59,8 @@ TEST_CASE("a killed node is reported lost within 2 s and re-attached when it "
   auto killed_at = clock_type::now();
   REQUIRE(::kill(pid, SIGKILL) == 0);
   auto [lost, at] = await_lost(events, "victim");
-  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(at
-                                                                    - killed_at);
+  auto took
+      = std::chrono::duration_cast<std::chrono::milliseconds>(at - killed_at);
   MESSAGE("loss of a killed node detected after " << took.count() << " ms");
   CHECK(took < loss_bound);
   CHECK(troupe::code_of(lost.reason) == troupe::errc::node_lost);
@@ -74,9 +73,9 @@ TEST_CASE("a killed node is reported lost within 2 s and re-attached when it "
   // it, dials again and the node is re-attached.
   auto dir = test::cluster_dir();
   auto new_pid = test::start_process(
-    {TROUPE_TEST_NODE, "node", "--name", "victim", "--listen",
-     troupe::to_string(address), "--secret-file", test::secret_file()},
-    dir + "/victim.out", dir + "/victim.log");
+      {TROUPE_TEST_NODE, "node", "--name", "victim", "--listen",
+       troupe::to_string(address), "--secret-file", test::secret_file()},
+      dir + "/victim.out", dir + "/victim.log");
   {
     std::ofstream out{pid_file, std::ios::trunc};
     out << new_pid << '\n';
@@ -106,8 +105,8 @@ TEST_CASE("heartbeats report a hung node lost within 2 s") {
   REQUIRE(::kill(pid, SIGSTOP) == 0);
   auto [lost, at] = await_lost(events, "sleeper");
   ::kill(pid, SIGCONT);
-  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
-    at - stopped_at);
+  auto took
+      = std::chrono::duration_cast<std::chrono::milliseconds>(at - stopped_at);
   MESSAGE("loss of a hung node detected after " << took.count() << " ms");
   CHECK(took < loss_bound);
   CHECK(troupe::code_of(lost.reason) == troupe::errc::node_lost);

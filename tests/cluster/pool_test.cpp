@@ -39,17 +39,15 @@ TEST_CASE("a pool of node workers returns results in input order and errors "
   spec.node = ctl.node().handle();
   auto pool = troupe::spawn_worker_pool(ctl.rt(), spec);
   REQUIRE_MESSAGE(pool, troupe::to_text(pool.error()));
-  auto squares = ctl.ask<std::vector<caf::message>>(*pool, patience,
-                                                    troupe::run_atom::value,
-                                                    numbers(1, 12));
+  auto squares = ctl.ask<std::vector<caf::message>>(
+      *pool, patience, troupe::run_atom::value, numbers(1, 12));
   REQUIRE_MESSAGE(squares, troupe::to_text(squares.error()));
   REQUIRE(squares->size() == 12);
   for (int32_t i = 0; i < 12; ++i)
     CHECK((*squares)[i].get_as<int32_t>(0) == (i + 1) * (i + 1));
   // 13 fails on whichever node got it; the error says which worker, where.
-  auto failed = ctl.ask<std::vector<caf::message>>(*pool, patience,
-                                                   troupe::run_atom::value,
-                                                   numbers(10, 16));
+  auto failed = ctl.ask<std::vector<caf::message>>(
+      *pool, patience, troupe::run_atom::value, numbers(10, 16));
   REQUIRE_FALSE(failed);
   auto text = troupe::to_text(failed.error());
   CHECK(troupe::code_of(failed.error()) == troupe::errc::worker_failed);

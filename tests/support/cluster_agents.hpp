@@ -113,14 +113,14 @@ public:
 protected:
   troupe::handler_set handlers() override {
     return handle(
-      [this](const probe& p) {
-        send_to(p.reply_to, echo_reply{agent_name(), p.seq});
-      },
-      [this](const relay_order& order) -> caf::result<void> {
-        if (auto err = send_to(order.target, order.what))
-          return err;
-        return caf::unit;
-      });
+        [this](const probe& p) {
+          send_to(p.reply_to, echo_reply{agent_name(), p.seq});
+        },
+        [this](const relay_order& order) -> caf::result<void> {
+          if (auto err = send_to(order.target, order.what))
+            return err;
+          return caf::unit;
+        });
   }
 };
 
@@ -133,11 +133,11 @@ public:
 protected:
   troupe::handler_set handlers() override {
     return handle(
-      [this](const echo_reply& reply) {
-        ++seen_.count;
-        seen_.last = reply.seq;
-      },
-      [this](recording_atom) { return seen_; });
+        [this](const echo_reply& reply) {
+          ++seen_.count;
+          seen_.last = reply.seq;
+        },
+        [this](recording_atom) { return seen_; });
   }
 
 private:
@@ -217,12 +217,12 @@ protected:
 /// Registers the test messages and agents with a catalog.
 inline void register_cluster_test_types(troupe::catalog& cat) {
   cat.add_message_types<caf::id_block::troupe_test>()
-    .add_message_types<caf::id_block::troupe_cluster_test>()
-    .add_agent<echo_agent>("echo")
-    .add_agent<reply_collector>("collector")
-    .add_agent<recorder_agent>("recorder")
-    .add_agent<publisher_agent>("publisher")
-    .add_agent<square_worker>("square");
+      .add_message_types<caf::id_block::troupe_cluster_test>()
+      .add_agent<echo_agent>("echo")
+      .add_agent<reply_collector>("collector")
+      .add_agent<recorder_agent>("recorder")
+      .add_agent<publisher_agent>("publisher")
+      .add_agent<square_worker>("square");
 }
 
 } // namespace test

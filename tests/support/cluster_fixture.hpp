@@ -32,8 +32,8 @@ inline troupe::endpoint node_address(const std::string& name) {
   std::ifstream in{cluster_dir() + "/" + name + ".addr"};
   std::string line;
   if (!std::getline(in, line))
-    throw std::runtime_error("no address for fixture node '" + name
-                             + "' in " + cluster_dir());
+    throw std::runtime_error("no address for fixture node '" + name + "' in "
+                             + cluster_dir());
   auto result = troupe::parse_endpoint(line, name + ".addr");
   if (!result)
     throw std::runtime_error(troupe::to_text(result.error()));
@@ -92,8 +92,8 @@ public:
     caf::scoped_actor self{rt_->system()};
     caf::expected<R> result{troupe::make_error(troupe::errc::timeout, "none")};
     self->request(dest, timeout, std::forward<Ts>(xs)...)
-      .receive([&](R& x) { result = std::move(x); },
-               [&](caf::error& err) { result = std::move(err); });
+        .receive([&](R& x) { result = std::move(x); },
+                 [&](caf::error& err) { result = std::move(err); });
     return result;
   }
 
@@ -104,7 +104,7 @@ public:
     caf::scoped_actor self{rt_->system()};
     caf::error result;
     self->request(dest, timeout, std::forward<Ts>(xs)...)
-      .receive([] {}, [&](caf::error& err) { result = std::move(err); });
+        .receive([] {}, [&](caf::error& err) { result = std::move(err); });
     return result;
   }
 
@@ -123,9 +123,10 @@ public:
   inbox(troupe::runtime& rt, std::string name)
       : self_(rt.system()), name_(std::move(name)) {
     caf::error err;
-    self_->request(rt.directory(), std::chrono::seconds{5}, caf::put_atom::value,
-                   name_, caf::actor{self_})
-      .receive([] {}, [&](caf::error& x) { err = std::move(x); });
+    self_
+        ->request(rt.directory(), std::chrono::seconds{5}, caf::put_atom::value,
+                  name_, caf::actor{self_})
+        .receive([] {}, [&](caf::error& x) { err = std::move(x); });
     if (err)
       throw std::runtime_error("cannot register inbox '" + name_
                                + "': " + troupe::to_text(err));
@@ -138,7 +139,8 @@ public:
     bool timed_out = false;
     while (result.size() < n && !timed_out) {
       self_->receive([&](const T& x) { result.push_back(x); },
-                     caf::others >> [](caf::message_view&) -> caf::result<caf::message> {
+                     caf::others >>
+                         [](caf::message_view&) -> caf::result<caf::message> {
                        return caf::message{};
                      },
                      caf::after(patience) >> [&] { timed_out = true; });

@@ -31,8 +31,7 @@ inline pid_t start_process(std::vector<std::string> args,
   posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err.c_str(),
                                    O_WRONLY | O_CREAT | O_APPEND, 0644);
   pid_t pid = 0;
-  auto rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(),
-                        environ);
+  auto rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0)
     throw std::runtime_error("cannot start " + args[0]);

@@ -1,5 +1,3 @@
-#include "troupe/runtime/cluster/auth.hpp"
-
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -7,6 +5,7 @@
 #include <unistd.h>
 
 #include "troupe/messages/errors.hpp"
+#include "troupe/runtime/cluster/auth.hpp"
 
 #include <doctest/doctest.h>
 
@@ -45,7 +44,7 @@ struct temp_file {
 TEST_CASE("HMAC-SHA256 matches RFC 4231 test case 2") {
   std::string data = "what do ya want for nothing?";
   auto mac = troupe::detail::hmac_sha256(
-    "Jefe", reinterpret_cast<const uint8_t*>(data.data()), data.size());
+      "Jefe", reinterpret_cast<const uint8_t*>(data.data()), data.size());
   CHECK(hex(mac)
         == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }

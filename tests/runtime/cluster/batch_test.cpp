@@ -1,9 +1,8 @@
-#include "troupe/runtime/cluster/batch.hpp"
-
 #include <string>
 #include <vector>
 
 #include "troupe/messages/errors.hpp"
+#include "troupe/runtime/cluster/batch.hpp"
 
 #include <caf/make_message.hpp>
 
@@ -42,13 +41,14 @@ TEST_CASE_FIXTURE(test::fixture, "a batch carries topics, payloads and "
                                  "deadlines in order") {
   troupe::detail::batch_encoder encoder{sys()};
   REQUIRE_FALSE(encoder.append(
-    3, "alpha", delivery(3, 0, caf::make_message(test::ping{1})).content()));
+      3, "alpha", delivery(3, 0, caf::make_message(test::ping{1})).content()));
   REQUIRE_FALSE(encoder.append(
-    5, "beta", delivery(5, 77, caf::make_message(test::note{"hi"})).content()));
+      5, "beta",
+      delivery(5, 77, caf::make_message(test::note{"hi"})).content()));
   REQUIRE_FALSE(encoder.append(
-    3, "alpha",
-    delivery(3, 0, caf::make_message(test::ping{2}, std::string{"x"}))
-      .content()));
+      3, "alpha",
+      delivery(3, 0, caf::make_message(test::ping{2}, std::string{"x"}))
+          .content()));
   CHECK(encoder.count() == 3);
   auto batch = encoder.take(9);
   CHECK(encoder.empty());
@@ -64,12 +64,13 @@ TEST_CASE_FIXTURE(test::fixture, "a batch carries topics, payloads and "
   CHECK(batch.topics[xs[1].topic] == "beta");
   CHECK(xs[1].msg.get_as<troupe::topic_header>(0).deadline_ns == 77);
   CHECK(xs[1].msg.get_as<test::note>(1) == test::note{"hi"});
-  CHECK(xs[2].msg.match_elements<troupe::topic_header, test::ping,
-                                 std::string>());
+  CHECK(
+      xs[2]
+          .msg.match_elements<troupe::topic_header, test::ping, std::string>());
   CHECK(xs[2].msg.get_as<std::string>(2) == "x");
   // The next batch starts with fresh tables.
   REQUIRE_FALSE(encoder.append(
-    5, "beta", delivery(5, 0, caf::make_message(test::ping{3})).content()));
+      5, "beta", delivery(5, 0, caf::make_message(test::ping{3})).content()));
   auto next = encoder.take(10);
   CHECK(next.topics == std::vector<std::string>{"beta"});
   CHECK(next.signatures.size() == 1);
@@ -79,11 +80,11 @@ TEST_CASE_FIXTURE(test::fixture, "messages of unknown types are skipped and "
                                  "counted, the rest delivered") {
   troupe::detail::batch_encoder encoder{sys()};
   REQUIRE_FALSE(encoder.append(
-    1, "t", delivery(1, 0, caf::make_message(test::ping{1})).content()));
+      1, "t", delivery(1, 0, caf::make_message(test::ping{1})).content()));
   REQUIRE_FALSE(encoder.append(
-    1, "t", delivery(1, 0, caf::make_message(test::pong{2})).content()));
+      1, "t", delivery(1, 0, caf::make_message(test::pong{2})).content()));
   REQUIRE_FALSE(encoder.append(
-    1, "t", delivery(1, 0, caf::make_message(test::ping{3})).content()));
+      1, "t", delivery(1, 0, caf::make_message(test::ping{3})).content()));
   auto batch = encoder.take(1);
   // As if the receiving node did not know test::pong.
   for (auto& sig : batch.signatures)
@@ -102,7 +103,7 @@ TEST_CASE_FIXTURE(test::fixture, "malformed batches are refused, never "
   troupe::detail::batch_encoder encoder{sys()};
   for (int32_t i = 0; i < 4; ++i)
     REQUIRE_FALSE(encoder.append(
-      1, "t", delivery(1, 0, caf::make_message(test::ping{i})).content()));
+        1, "t", delivery(1, 0, caf::make_message(test::ping{i})).content()));
   auto batch = encoder.take(1);
   troupe::detail::batch_decoder decoder{sys()};
   SUBCASE("truncated") {

@@ -1,6 +1,5 @@
-#include "troupe/runtime/cluster/concurrency_style.hpp"
-
 #include "troupe/messages/errors.hpp"
+#include "troupe/runtime/cluster/concurrency_style.hpp"
 
 #include <doctest/doctest.h>
 
@@ -49,16 +48,15 @@ TEST_CASE("invalid combinations are refused with a reason") {
   using troupe::worker_kind;
   CHECK(refusal(style(1, 2, worker_kind::none)).find("no worker kind")
         != std::string::npos);
-  CHECK(refusal(style(1, 0, worker_kind::threads))
-          .find("zero compute workers")
+  CHECK(refusal(style(1, 0, worker_kind::threads)).find("zero compute workers")
         != std::string::npos);
   CHECK(refusal(style(0, 2, worker_kind::threads, true))
-          .find("cannot do their own reading")
+            .find("cannot do their own reading")
         != std::string::npos);
   CHECK(refusal(style(1, 8, worker_kind::threads), 2).find("2 CPUs")
         != std::string::npos);
   CHECK(refusal(style(0, 2, worker_kind::threads))
-          .find("at least one read worker")
+            .find("at least one read worker")
         != std::string::npos);
   auto on_nodes = style(1, 2, worker_kind::nodes);
   CHECK(refusal(on_nodes).find("at least one node") != std::string::npos);

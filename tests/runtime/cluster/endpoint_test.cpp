@@ -1,6 +1,5 @@
-#include "troupe/runtime/cluster/endpoint.hpp"
-
 #include "troupe/messages/errors.hpp"
+#include "troupe/runtime/cluster/endpoint.hpp"
 
 #include <doctest/doctest.h>
 

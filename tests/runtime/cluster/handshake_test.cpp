@@ -1,6 +1,6 @@
-#include "troupe/runtime/cluster/handshake.hpp"
-
 #include <string>
+
+#include "troupe/runtime/cluster/handshake.hpp"
 
 #include <doctest/doctest.h>
 
@@ -42,8 +42,8 @@ outcome run(handshake_params client_params, handshake_params server_params,
     if (back.empty() || result.client.expect == 0)
       break;
     result.client = result.client.failure.empty()
-                      ? client.receive(back.data(), back.size())
-                      : result.client;
+                        ? client.receive(back.data(), back.size())
+                        : result.client;
   }
   return result;
 }
@@ -55,7 +55,8 @@ handshake_params with_secret(std::string secret, bool tls = false) {
 } // namespace
 
 TEST_CASE("peers with the same secret both authenticate") {
-  auto x = run(with_secret("the shared secret!"), with_secret("the shared secret!"));
+  auto x = run(with_secret("the shared secret!"),
+               with_secret("the shared secret!"));
   CHECK(x.client.done);
   CHECK(x.server.done);
   CHECK(x.client.failure.empty());
@@ -103,8 +104,8 @@ TEST_CASE("a busy node refuses politely") {
 }
 
 TEST_CASE("garbage is not a troupe peer") {
-  auto server = handshake::server(with_secret("the shared secret!"),
-                                  nonce_of(7));
+  auto server
+      = handshake::server(with_secret("the shared secret!"), nonce_of(7));
   auto first = server.start();
   std::string junk(first.expect, 'G');
   auto step = server.receive(reinterpret_cast<const uint8_t*>(junk.data()),

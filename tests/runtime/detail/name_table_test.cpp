@@ -1,8 +1,8 @@
-#include "troupe/runtime/detail/name_table.hpp"
-
 #include <string>
 #include <tuple>
 #include <vector>
+
+#include "troupe/runtime/detail/name_table.hpp"
 
 #include <doctest/doctest.h>
 
@@ -70,13 +70,13 @@ TEST_CASE_FIXTURE(test::fixture, "the name table's observer hears every "
   name_table table;
   std::vector<std::tuple<std::string, caf::actor, bool>> seen;
   table.set_observer(
-    [&](const std::string& name, const caf::actor& who, bool added) {
-      // Runs outside the lock: reading the table here must not deadlock.
-      CHECK((table.find(name) == who) == added);
-      seen.emplace_back(name, who, added);
-    });
+      [&](const std::string& name, const caf::actor& who, bool added) {
+        // Runs outside the lock: reading the table here must not deadlock.
+        CHECK((table.find(name) == who) == added);
+        seen.emplace_back(name, who, added);
+      });
   CHECK(table.try_insert("x", a));
-  CHECK_FALSE(table.try_insert("x", b)); // refused: nothing to tell
+  CHECK_FALSE(table.try_insert("x", b));             // refused: nothing to tell
   CHECK(table.try_insert("reserved", caf::actor{})); // a reservation
   table.assign("reserved", b);
   CHECK(table.erase("x", a.address()));

@@ -1,8 +1,8 @@
-#include "troupe/runtime/detail/topic_table.hpp"
-
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "troupe/runtime/detail/topic_table.hpp"
 
 #include <doctest/doctest.h>
 
@@ -64,8 +64,7 @@ TEST_CASE_FIXTURE(test::fixture, "the topic table's observer hears every "
   CHECK(t.add(a));
   CHECK(table.remove_everywhere(a.address()) == 1);
   using entry = std::pair<std::string, size_t>;
-  CHECK(seen
-        == std::vector<entry>{{"t", 1}, {"t", 0}, {"t", 1}, {"t", 0}});
+  CHECK(seen == std::vector<entry>{{"t", 1}, {"t", 0}, {"t", 1}, {"t", 0}});
   table.clear_subscribers(); // drops the observer too
   t.add(a);
   CHECK(seen.size() == 4);
