@@ -20,6 +20,11 @@
 
 #include "support/cluster_agents.hpp"
 
+// The tests against the ctest fixture know its directory at build time.
+#ifndef TROUPE_CLUSTER_DIR
+#  define TROUPE_CLUSTER_DIR ""
+#endif
+
 namespace test {
 
 /// The directory the fixture writes to (one per build tree).
