@@ -23,6 +23,8 @@ struct sink_state {
   std::shared_ptr<detail::runtime_state> shared;
   detail::batch_decoder decoder;
   detail::topic_cache topics;
+  /// The current batch's topics, by index.
+  std::vector<detail::topic_cache::view> views;
   /// Skip counts already reported, per payload signature.
   std::map<std::string, uint64_t> reported;
   static inline const char* name = "troupe.topic_sink";
@@ -54,18 +56,24 @@ sink_impl(sink_pointer self, std::shared_ptr<detail::runtime_state> shared) {
         auto& st = self->state;
         auto sender = self->current_sender();
         caf::strong_actor_ptr me{self->ctrl()};
-        auto err
-            = st.decoder.decode(batch, [&](uint32_t topic, caf::message msg) {
-                auto& view
-                    = st.topics.lookup(st.shared->topics, batch.topics[topic]);
-                view.topic->count_published();
-                if (view.subscribers->empty())
-                  return;
-                // The message was just decoded: nobody else holds it, so
-                // setting the local topic ID does not copy it.
-                msg.get_mutable_as<topic_header>(0).topic = view.topic->id();
-                detail::deliver(*view.subscribers, me, self->context(), msg);
-              });
+        // Resolve each of the batch's topics once, not once per message.
+        st.views.clear();
+        for (auto& name : batch.topics)
+          st.views.push_back(st.topics.lookup(st.shared->topics, name));
+        std::vector<uint64_t> counts(batch.topics.size(), 0);
+        auto deliver = [&](uint32_t topic, caf::message msg) {
+          auto& view = st.views[topic];
+          ++counts[topic];
+          if (view.subscribers->empty())
+            return;
+          // The message was just decoded: nobody else holds it, so setting
+          // the local topic ID does not copy it.
+          msg.get_mutable_as<topic_header>(0).topic = view.topic->id();
+          detail::deliver(*view.subscribers, me, self->context(), msg);
+        };
+        auto err = st.decoder.decode(batch, deliver);
+        for (size_t i = 0; i < counts.size(); ++i)
+          st.views[i].topic->count_published(counts[i]);
         if (err)
           log::error("topic batch from another node: {}", to_text(err));
         if (!st.decoder.skipped().empty())

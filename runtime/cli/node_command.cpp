@@ -29,6 +29,7 @@ struct node_args {
   bool insecure = false;
   int heartbeat_interval_ms = 250;
   int heartbeat_timeout_ms = 1500;
+  int threads = 0;
   std::string log_level;
 };
 
@@ -65,6 +66,10 @@ std::optional<cluster_options> make_options(const node_args& args) {
   }
   opts.tls = tls_options{args.tls_cert, args.tls_key, args.tls_ca};
   opts.insecure = args.insecure;
+  if (args.threads < 0) {
+    usage_error("--threads must be positive");
+    return std::nullopt;
+  }
   if (args.heartbeat_interval_ms <= 0 || args.heartbeat_timeout_ms <= 0) {
     usage_error("heartbeat settings must be positive");
     return std::nullopt;
@@ -127,6 +132,8 @@ int run_node(const node_args& args) {
   std::signal(SIGPIPE, SIG_IGN);
   config cfg;
   catalog::global().configure(cfg);
+  if (args.threads > 0)
+    cfg.set("scheduler.max-threads", args.threads);
   if (auto err = enable_cluster(cfg, *opts))
     return usage_error(to_text(err));
   runtime rt{cfg};
@@ -192,6 +199,9 @@ subcommand node_command() {
     app.add_option("--heartbeat-timeout", args->heartbeat_timeout_ms,
                    "Milliseconds of silence before a peer is lost "
                    "(default 1500)");
+    app.add_option("--threads", args->threads,
+                   "Worker threads of the scheduler (default: CAF's, the "
+                   "larger of the core count and 4)");
     app.add_option("--log-level", args->log_level,
                    "debug, info, warning, error or off (default info, or "
                    "TROUPE_LOG)");

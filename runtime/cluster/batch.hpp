@@ -7,11 +7,11 @@
 // Per message, `topic_batch::data` holds: the index of its topic in
 // `topics` (varint), the index of its payload signature in `signatures`
 // shifted left by one, with bit 0 set when a deadline follows (varint), the
-// deadline (int64, only when set), the payload's length in bytes (uint32)
-// and each payload element as CAF serializes it. Type names travel once per
-// batch and signature instead of once per message (CAF's own message format),
-// which is most of what makes a batch cheaper than sending each message on its
-// own.
+// deadline (int64, big endian, only when set), the payload's length in bytes
+// (uint32, big endian) and each payload element as CAF serializes it. Type
+// names travel once per batch and signature instead of once per message (CAF's
+// own message format), which is most of what makes a batch cheaper than sending
+// each message on its own.
 
 #include <cstdint>
 #include <string>
@@ -33,7 +33,8 @@ namespace troupe::detail {
 /// Builds topic batches. Not thread-safe; one per forwarder.
 class batch_encoder {
 public:
-  explicit batch_encoder(caf::actor_system& sys);
+  /// `reserve`: bytes to reserve for each batch up front.
+  explicit batch_encoder(caf::actor_system& sys, size_t reserve = 64 * 1024);
 
   /// Appends a delivery `(topic_header, payload...)` for `topic`; `key` is
   /// any small number that identifies the topic within this encoder's life
@@ -62,6 +63,7 @@ private:
   signature_index(const caf::type_erased_tuple& delivery);
 
   caf::actor_system& sys_;
+  size_t reserve_;
   topic_batch batch_;
   /// Topic key -> index in `batch_.topics` + 1 (0: not in this batch).
   std::vector<uint32_t> topics_;
@@ -71,6 +73,7 @@ private:
   /// Signature (index in `signatures_`) -> index in `batch_.signatures` + 1.
   std::vector<uint32_t> batch_signatures_;
   std::vector<rtti> scratch_;
+  size_t last_signature_ = 0;
 };
 
 /// Turns topic batches back into deliveries. Not thread-safe; one per sink.
@@ -101,7 +104,7 @@ private:
 
   const signature& resolve(const std::string& name);
 
-  caf::error decode_one(caf::binary_deserializer& source,
+  caf::error decode_one(const char*& pos, const char* end,
                         const topic_batch& batch, uint32_t& topic,
                         caf::message& result, bool& skip);
 
@@ -112,12 +115,13 @@ private:
 
 template <class F>
 caf::error batch_decoder::decode(const topic_batch& batch, F deliver) {
-  caf::binary_deserializer source{sys_, batch.data};
+  const char* pos = batch.data.data();
+  const char* end = pos + batch.data.size();
   for (uint32_t i = 0; i < batch.count; ++i) {
     uint32_t topic = 0;
     caf::message msg;
     bool skip = false;
-    if (auto err = decode_one(source, batch, topic, msg, skip))
+    if (auto err = decode_one(pos, end, batch, topic, msg, skip))
       return err;
     if (!skip)
       deliver(topic, std::move(msg));

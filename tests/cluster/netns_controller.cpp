@@ -44,7 +44,7 @@ void run(const std::string& secret_file,
     auto joined = ctl.node().connect(address);
     expect(joined && *joined == name,
            "connect to " + name + " at " + troupe::to_string(address)
-             + (joined ? "" : ": " + troupe::to_text(joined.error())));
+               + (joined ? "" : ": " + troupe::to_text(joined.error())));
     if (!joined)
       return;
   }
@@ -55,40 +55,39 @@ void run(const std::string& secret_file,
     auto spawned = ctl.node().spawn_on(name, {"echo", echo, {}, false});
     expect(static_cast<bool>(spawned), "spawn an echo agent on " + name);
     expect(static_cast<bool>(
-             ctl.node().await_name_on(name, "netns-home", patience)),
+               ctl.node().await_name_on(name, "netns-home", patience)),
            name + " knows this controller's inbox");
     ctl.rt().send_to(echo, test::probe{"netns-home", ++seq});
     auto replies = home.receive<test::echo_reply>(1, patience);
     expect(replies.size() == 1 && replies[0].from == echo
-             && replies[0].seq == seq,
+               && replies[0].seq == seq,
            "send_to an agent on " + name + " and get its answer by name");
   }
   // Node to node: the first node's echo probes the last node's echo, which
   // answers here.
   auto first = nodes.begin()->first;
   auto last = nodes.rbegin()->first;
-  expect(static_cast<bool>(ctl.node().await_name_on(
-           first, "netns-echo-" + last, patience)),
+  expect(static_cast<bool>(
+             ctl.node().await_name_on(first, "netns-echo-" + last, patience)),
          first + " knows the agents of " + last);
-  auto relayed = ctl.ask_void(ctl.rt().lookup("netns-echo-" + first), patience,
-                              test::relay_order{"netns-echo-" + last,
-                                                {"netns-home", 100}});
+  auto relayed = ctl.ask_void(
+      ctl.rt().lookup("netns-echo-" + first), patience,
+      test::relay_order{"netns-echo-" + last, {"netns-home", 100}});
   auto replies = home.receive<test::echo_reply>(1, patience);
   expect(!relayed && replies.size() == 1
-           && replies[0].from == "netns-echo-" + last,
+             && replies[0].from == "netns-echo-" + last,
          "an agent on " + first + " reaches an agent on " + last + " by name");
   // Topics: the first node publishes, every other node records.
   constexpr int64_t n = 20000;
   for (auto& [name, address] : nodes) {
     if (name == first)
       continue;
-    auto rec = ctl.node().spawn_on(
-      name, {"recorder",
-             "netns-rec-" + name,
-             {{"topic", "netns-t"},
-              {"expect", std::to_string(n)},
-              {"notify", "netns-home"}},
-             false});
+    auto rec = ctl.node().spawn_on(name, {"recorder",
+                                          "netns-rec-" + name,
+                                          {{"topic", "netns-t"},
+                                           {"expect", std::to_string(n)},
+                                           {"notify", "netns-home"}},
+                                          false});
     expect(static_cast<bool>(rec), "spawn a recorder on " + name);
     expect(!ctl.node().await_subscriber_at(first, name, "netns-t", patience),
            first + " forwards the topic to " + name);
@@ -97,8 +96,8 @@ void run(const std::string& secret_file,
   expect(static_cast<bool>(pub), "spawn a publisher on " + first);
   if (!pub)
     return;
-  auto published = ctl.ask<int64_t>(*pub, patience,
-                                    test::publish_order{"netns-t", n});
+  auto published
+      = ctl.ask<int64_t>(*pub, patience, test::publish_order{"netns-t", n});
   expect(published && *published == n, "publish on " + first);
   auto done = home.receive<test::recording>(nodes.size() - 1, patience);
   expect(done.size() == nodes.size() - 1,
@@ -106,7 +105,7 @@ void run(const std::string& secret_file,
   for (auto& x : done)
     expect(x.count == n && x.in_order,
            "a stream arrived complete and in order (" + std::to_string(x.count)
-             + " of " + std::to_string(n) + ")");
+               + " of " + std::to_string(n) + ")");
 }
 
 } // namespace

@@ -22,7 +22,7 @@
 
 // The tests against the ctest fixture know its directory at build time.
 #ifndef TROUPE_CLUSTER_DIR
-#  define TROUPE_CLUSTER_DIR ""
+#define TROUPE_CLUSTER_DIR ""
 #endif
 
 namespace test {
