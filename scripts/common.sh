@@ -11,6 +11,7 @@ TROUPE_PACKAGES=(
   libcaf-dev libfmt-dev doctest-dev libcli11-dev nlohmann-json3-dev
   libmsgpack-cxx-dev libtomlplusplus-dev libcpp-httplib-dev libssl-dev
   libbenchmark-dev clang clang-format libclang-rt-14-dev
+  openssl iproute2
 )
 
 # Installs missing packages: with apt-get when root, otherwise prints the
