@@ -117,6 +117,13 @@ worker* pick(std::vector<worker>& workers, size_t& index) {
 
 void pump(pool_pointer self);
 
+/// The running job if it is run `id`; nullptr once that run failed (a late
+/// answer to it is only counted back).
+job* current(pool_pointer self, uint64_t id) {
+  auto& queue = self->state.queue;
+  return !queue.empty() && queue.front().id == id ? &queue.front() : nullptr;
+}
+
 void fail_job(pool_pointer self, caf::error err) {
   auto& st = self->state;
   if (st.queue.empty())
@@ -174,11 +181,11 @@ void start_compute(pool_pointer self, job& j, size_t index,
   auto id = j.id;
   auto& style = st.spec.style;
   auto handle = [self, id, index, w](work_output& out) {
-    auto& st = self->state;
-    --st.computers[w].in_flight;
-    if (st.queue.empty() || st.queue.front().id != id)
-      return; // a run that already failed
-    auto& j = st.queue.front();
+    --self->state.computers[w].in_flight;
+    auto* run = current(self, id);
+    if (run == nullptr)
+      return;
+    auto& j = *run;
     --j.computes_in_flight;
     j.done.emplace(index, std::move(out.value));
     deliver_in_order(j);
@@ -190,7 +197,7 @@ void start_compute(pool_pointer self, job& j, size_t index,
   auto fail = [self, id, w](caf::error& err) {
     auto& st = self->state;
     --st.computers[w].in_flight;
-    if (st.queue.empty() || st.queue.front().id != id)
+    if (current(self, id) == nullptr)
       return;
     fail_job(self, worker_error("compute", w, st.computers[w],
                                 describe(err, "compute_pop_timeout",
@@ -219,11 +226,11 @@ void start_read(pool_pointer self, job& j, size_t index) {
                 read_atom::value, j.items[index])
       .then(
           [self, id, index, r](work_output& input) {
-            auto& st = self->state;
-            --st.readers[r].in_flight;
-            if (st.queue.empty() || st.queue.front().id != id)
+            --self->state.readers[r].in_flight;
+            auto* run = current(self, id);
+            if (run == nullptr)
               return;
-            auto& j = st.queue.front();
+            auto& j = *run;
             --j.reads_in_flight;
             j.inputs.emplace_back(index, std::move(input.value));
             pump(self);
@@ -231,7 +238,7 @@ void start_read(pool_pointer self, job& j, size_t index) {
           [self, id, r](caf::error& err) {
             auto& st = self->state;
             --st.readers[r].in_flight;
-            if (st.queue.empty() || st.queue.front().id != id)
+            if (current(self, id) == nullptr)
               return;
             fail_job(self,
                      worker_error("read", r, st.readers[r],
@@ -295,9 +302,10 @@ void pump(pool_pointer self) {
 void on_insert_timeout(pool_pointer self, uint64_t id, bool read_stage,
                        uint64_t progress) {
   auto& st = self->state;
-  if (st.queue.empty() || st.queue.front().id != id)
+  auto* run = current(self, id);
+  if (run == nullptr)
     return;
-  auto& j = st.queue.front();
+  auto& j = *run;
   (read_stage ? j.read_timer : j.compute_timer) = false;
   auto now = read_stage ? j.read_progress : j.compute_progress;
   bool waiting = read_stage

@@ -52,29 +52,22 @@ void name_table::assign(const std::string& name, caf::actor handle) {
 }
 
 bool name_table::erase(const std::string& name, const caf::actor_addr& who) {
-  std::shared_ptr<const observer> fn;
-  caf::actor previous;
-  {
-    std::unique_lock<std::shared_mutex> guard{mtx_};
-    auto i = map_.find(name);
-    if (i == map_.end() || i->second.address() != who)
-      return false;
-    previous = std::move(i->second);
-    map_.erase(i);
-    version_.fetch_add(1, std::memory_order_release);
-    fn = observer_;
-  }
-  notify(fn, name, previous, false);
-  return true;
+  return erase_if(name,
+                  [&](const caf::actor& x) { return x.address() == who; });
 }
 
 bool name_table::erase(const std::string& name) {
+  return erase_if(name, [](const caf::actor&) { return true; });
+}
+
+template <class Predicate>
+bool name_table::erase_if(const std::string& name, Predicate pred) {
   std::shared_ptr<const observer> fn;
   caf::actor previous;
   {
     std::unique_lock<std::shared_mutex> guard{mtx_};
     auto i = map_.find(name);
-    if (i == map_.end())
+    if (i == map_.end() || !pred(i->second))
       return false;
     previous = std::move(i->second);
     map_.erase(i);

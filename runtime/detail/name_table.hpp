@@ -62,6 +62,10 @@ public:
   }
 
 private:
+  /// Removes `name` if `pred` holds for its actor; tells the observer.
+  template <class Predicate>
+  bool erase_if(const std::string& name, Predicate pred);
+
   void notify(const std::shared_ptr<const observer>& fn,
               const std::string& name, const caf::actor& handle,
               bool added) const;

@@ -10,25 +10,12 @@
 
 #include <doctest/doctest.h>
 
+#include "support/cluster_agents.hpp"
 #include "support/fixture.hpp"
 
 using namespace std::chrono_literals;
 
 namespace {
-
-/// Squares numbers; 13 is refused.
-class square : public troupe::typed_compute_worker<int32_t, int32_t> {
-public:
-  using typed_compute_worker::typed_compute_worker;
-
-protected:
-  caf::expected<int32_t> compute(const int32_t& x) override {
-    if (x == 13)
-      return troupe::make_error(troupe::errc::invalid_argument,
-                                "13 is an unlucky number");
-    return x * x;
-  }
-};
 
 /// Answers `(compute_atom, int32_t x)` with `10 * x` after `10 - x`
 /// seconds of virtual time: later inputs finish first.
@@ -111,7 +98,7 @@ protected:
 
 struct pool_fixture : test::fixture {
   pool_fixture() {
-    agents.add_agent<square>("square")
+    agents.add_agent<test::square_worker>("square")
         .add_agent<slow>("slow")
         .add_agent<whoami>("whoami")
         .add_agent<mortal>("mortal");
