@@ -61,21 +61,6 @@ public:
   }
 
 private:
-  static bool is_topic_delivery(const caf::type_erased_tuple& xs) noexcept {
-    if (xs.empty())
-      return false;
-    auto rtti = xs.type(0);
-    if (rtti.first != 0 || rtti.second == nullptr)
-      return false; // a builtin type (atom, number, string, ...)
-    static const std::type_info& expected = typeid(topic_header);
-    if (rtti.second == &expected)
-      return true;
-    // Same type from another shared object: compare mangled names, but only
-    // when the first letter already agrees (it rarely does for other types).
-    auto* name = rtti.second->name();
-    return name[0] == expected.name()[0] && *rtti.second == expected;
-  }
-
   agent* self_;
   pointer user_;
   pointer builtins_;

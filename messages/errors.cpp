@@ -23,6 +23,7 @@ std::string to_string(errc x) {
     case errc::unsupported: return "unsupported";
     case errc::handler_failed: return "handler_failed";
     case errc::no_runtime: return "no_runtime";
+    case errc::worker_failed: return "worker_failed";
   }
   return "errc(" + std::to_string(static_cast<int>(x)) + ")";
 }

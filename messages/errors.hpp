@@ -48,6 +48,9 @@ enum class errc : uint8_t {
   handler_failed,
   /// The actor system was not created from `troupe::config`.
   no_runtime,
+  /// A worker of a pool failed; the context names the worker ("Error in
+  /// compute worker 3 on node 'n1': ...").
+  worker_failed,
 };
 
 /// The error category atom under which `errc` values travel in `caf::error`.

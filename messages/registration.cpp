@@ -1,5 +1,6 @@
 #include "troupe/messages/registration.hpp"
 
+#include "troupe/messages/cluster.hpp"
 #include "troupe/messages/core.hpp"
 #include "troupe/messages/errors.hpp"
 #include "troupe/messages/experiment.hpp"
@@ -24,6 +25,7 @@ void register_messages(caf::actor_system_config& cfg) {
   cfg.add_message_types<caf::id_block::troupe_replay>();
   cfg.add_message_types<caf::id_block::troupe_experiment>();
   cfg.add_message_types<caf::id_block::troupe_monitor>();
+  cfg.add_message_types<caf::id_block::troupe_cluster>();
   cfg.add_error_category(errc_category, render_error);
 }
 

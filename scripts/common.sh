@@ -13,6 +13,7 @@ TROUPE_PACKAGES=(
   libbenchmark-dev clang clang-format libclang-rt-14-dev
   # the monitor's status page is tested in a headless browser
   chromium
+  openssl iproute2
 )
 
 # Installs missing packages: with apt-get when root, otherwise prints the

@@ -5,36 +5,76 @@
 
 namespace troupe::detail {
 
-bool name_table::try_insert(const std::string& name, caf::actor handle) {
+void name_table::set_observer(observer fn) {
   std::unique_lock<std::shared_mutex> guard{mtx_};
-  auto [i, added] = map_.emplace(name, handle);
-  if (!added)
-    return false;
-  version_.fetch_add(1, std::memory_order_release);
+  if (fn)
+    observer_ = std::make_shared<const observer>(std::move(fn));
+  else
+    observer_.reset();
+}
+
+void name_table::notify(const std::shared_ptr<const observer>& fn,
+                        const std::string& name, const caf::actor& handle,
+                        bool added) const {
+  if (fn && handle)
+    (*fn)(name, handle, added);
+}
+
+bool name_table::try_insert(const std::string& name, caf::actor handle) {
+  std::shared_ptr<const observer> fn;
+  {
+    std::unique_lock<std::shared_mutex> guard{mtx_};
+    auto [i, added] = map_.emplace(name, handle);
+    if (!added)
+      return false;
+    version_.fetch_add(1, std::memory_order_release);
+    fn = observer_;
+  }
+  notify(fn, name, handle, true);
   return true;
 }
 
 void name_table::assign(const std::string& name, caf::actor handle) {
-  std::unique_lock<std::shared_mutex> guard{mtx_};
-  map_[name] = std::move(handle);
-  version_.fetch_add(1, std::memory_order_release);
+  std::shared_ptr<const observer> fn;
+  caf::actor previous;
+  {
+    std::unique_lock<std::shared_mutex> guard{mtx_};
+    auto& slot = map_[name];
+    previous = std::move(slot);
+    slot = handle;
+    version_.fetch_add(1, std::memory_order_release);
+    fn = observer_;
+  }
+  if (previous != handle) {
+    notify(fn, name, previous, false);
+    notify(fn, name, handle, true);
+  }
 }
 
 bool name_table::erase(const std::string& name, const caf::actor_addr& who) {
-  std::unique_lock<std::shared_mutex> guard{mtx_};
-  auto i = map_.find(name);
-  if (i == map_.end() || i->second.address() != who)
-    return false;
-  map_.erase(i);
-  version_.fetch_add(1, std::memory_order_release);
-  return true;
+  return erase_if(name,
+                  [&](const caf::actor& x) { return x.address() == who; });
 }
 
 bool name_table::erase(const std::string& name) {
-  std::unique_lock<std::shared_mutex> guard{mtx_};
-  if (map_.erase(name) == 0)
-    return false;
-  version_.fetch_add(1, std::memory_order_release);
+  return erase_if(name, [](const caf::actor&) { return true; });
+}
+
+template <class Predicate>
+bool name_table::erase_if(const std::string& name, Predicate pred) {
+  std::shared_ptr<const observer> fn;
+  caf::actor previous;
+  {
+    std::unique_lock<std::shared_mutex> guard{mtx_};
+    auto i = map_.find(name);
+    if (i == map_.end() || !pred(i->second))
+      return false;
+    previous = std::move(i->second);
+    map_.erase(i);
+    version_.fetch_add(1, std::memory_order_release);
+    fn = observer_;
+  }
+  notify(fn, name, previous, false);
   return true;
 }
 
@@ -65,6 +105,7 @@ size_t name_table::size() const {
 void name_table::clear() {
   std::unique_lock<std::shared_mutex> guard{mtx_};
   map_.clear();
+  observer_.reset();
   version_.fetch_add(1, std::memory_order_release);
 }
 

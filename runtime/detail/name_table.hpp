@@ -2,6 +2,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
@@ -17,6 +19,16 @@ namespace troupe::detail {
 /// only falls back to this table when the table's version moved.
 class name_table {
 public:
+  /// Told about every change after it happened: `name` now maps to
+  /// `handle` (`added`), or the entry `name` -> `handle` was removed. Runs on
+  /// the thread that changed the table, outside its lock.
+  using observer = std::function<void(const std::string& name,
+                                      const caf::actor& handle, bool added)>;
+
+  /// Installs (or, with an empty function, removes) the observer. The
+  /// cluster uses it to tell other nodes about local names.
+  void set_observer(observer fn);
+
   /// Inserts `name`; returns false when the name is taken. An invalid
   /// `handle` reserves the name (lookups then find nothing) until `assign`.
   bool try_insert(const std::string& name, caf::actor handle);
@@ -39,8 +51,9 @@ public:
 
   size_t size() const;
 
-  /// Drops every entry (the runtime does this once all actors are done, so
-  /// no handle outlives the actor system).
+  /// Drops every entry and the observer (the runtime does this once all
+  /// actors are done, so no handle outlives the actor system). Tells no
+  /// observer.
   void clear();
 
   /// Changes whenever an entry is added or removed.
@@ -49,9 +62,19 @@ public:
   }
 
 private:
+  /// Removes `name` if `pred` holds for its actor; tells the observer.
+  template <class Predicate>
+  bool erase_if(const std::string& name, Predicate pred);
+
+  void notify(const std::shared_ptr<const observer>& fn,
+              const std::string& name, const caf::actor& handle,
+              bool added) const;
+
   mutable std::shared_mutex mtx_;
   std::unordered_map<std::string, caf::actor> map_;
   std::atomic<uint64_t> version_{0};
+  /// Read under `mtx_` by writers only, so lookups never touch it.
+  std::shared_ptr<const observer> observer_;
 };
 
 /// A reader's private cache over a `name_table`: a hit costs one atomic load

@@ -8,40 +8,50 @@ namespace troupe::detail {
 
 // -- topic_entry --------------------------------------------------------------
 
-topic_entry::topic_entry(uint32_t id, std::string name)
+topic_entry::topic_entry(uint32_t id, std::string name,
+                         const topic_table* owner)
     : id_(id),
       name_(std::move(name)),
+      owner_(owner),
       subscribers_(std::make_shared<const subscriber_list>()) {
   // nop
 }
 
 bool topic_entry::add(const caf::actor& who) {
-  std::lock_guard<std::mutex> guard{mtx_};
-  auto& current = *subscribers_;
-  if (std::find(current.begin(), current.end(), who) != current.end())
-    return false;
-  auto next = std::make_shared<subscriber_list>(current);
-  next->push_back(who);
-  subscribers_ = std::move(next);
-  version_.fetch_add(1, std::memory_order_release);
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    auto& current = *subscribers_;
+    if (std::find(current.begin(), current.end(), who) != current.end())
+      return false;
+    auto next = std::make_shared<subscriber_list>(current);
+    next->push_back(who);
+    subscribers_ = std::move(next);
+    version_.fetch_add(1, std::memory_order_release);
+  }
+  if (owner_ != nullptr)
+    owner_->notify(*this);
   return true;
 }
 
 bool topic_entry::remove(const caf::actor_addr& who) {
-  std::lock_guard<std::mutex> guard{mtx_};
-  auto& current = *subscribers_;
-  auto pred = [&](const caf::actor& x) {
-    return x.address() == who;
-  };
-  auto i = std::find_if(current.begin(), current.end(), pred);
-  if (i == current.end())
-    return false;
-  auto next = std::make_shared<subscriber_list>();
-  next->reserve(current.size() - 1);
-  std::copy_if(current.begin(), current.end(), std::back_inserter(*next),
-               [&](const caf::actor& x) { return !pred(x); });
-  subscribers_ = std::move(next);
-  version_.fetch_add(1, std::memory_order_release);
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    auto& current = *subscribers_;
+    auto pred = [&](const caf::actor& x) {
+      return x.address() == who;
+    };
+    auto i = std::find_if(current.begin(), current.end(), pred);
+    if (i == current.end())
+      return false;
+    auto next = std::make_shared<subscriber_list>();
+    next->reserve(current.size() - 1);
+    std::copy_if(current.begin(), current.end(), std::back_inserter(*next),
+                 [&](const caf::actor& x) { return !pred(x); });
+    subscribers_ = std::move(next);
+    version_.fetch_add(1, std::memory_order_release);
+  }
+  if (owner_ != nullptr)
+    owner_->notify(*this);
   return true;
 }
 
@@ -62,6 +72,24 @@ size_t topic_entry::subscriber_count() const {
 
 // -- topic_table --------------------------------------------------------------
 
+void topic_table::set_observer(observer fn) {
+  std::lock_guard<std::mutex> guard{observer_mtx_};
+  if (fn)
+    observer_ = std::make_shared<const observer>(std::move(fn));
+  else
+    observer_.reset();
+}
+
+void topic_table::notify(const topic_entry& entry) const {
+  std::shared_ptr<const observer> fn;
+  {
+    std::lock_guard<std::mutex> guard{observer_mtx_};
+    fn = observer_;
+  }
+  if (fn)
+    (*fn)(entry);
+}
+
 topic_entry& topic_table::intern(const std::string& name) {
   {
     std::shared_lock<std::shared_mutex> guard{mtx_};
@@ -74,7 +102,7 @@ topic_entry& topic_table::intern(const std::string& name) {
   if (i != by_name_.end())
     return *i->second;
   auto id = static_cast<uint32_t>(by_id_.size() + 1);
-  by_id_.emplace_back(std::make_unique<topic_entry>(id, name));
+  by_id_.emplace_back(std::make_unique<topic_entry>(id, name, this));
   auto* entry = by_id_.back().get();
   by_name_.emplace(name, entry);
   return *entry;
@@ -102,6 +130,7 @@ size_t topic_table::remove_everywhere(const caf::actor_addr& who) {
 }
 
 void topic_table::clear_subscribers() {
+  set_observer(observer{});
   for (auto* entry : entries())
     entry->clear();
 }

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -10,10 +11,13 @@
 #include <unordered_map>
 #include <vector>
 
+#include "troupe/messages/core.hpp"
+
 #include <caf/actor.hpp>
 #include <caf/actor_addr.hpp>
 #include <caf/execution_unit.hpp>
 #include <caf/message.hpp>
+#include <caf/type_erased_tuple.hpp>
 
 namespace troupe::detail {
 
@@ -21,12 +25,16 @@ using subscriber_list = std::vector<caf::actor>;
 
 using subscriber_snapshot = std::shared_ptr<const subscriber_list>;
 
+class topic_table;
+
 /// One topic. Entries are never deleted, so publishers may keep plain
 /// pointers to them. The subscriber list is copy-on-write: a publisher holds
 /// a snapshot and delivers without any lock.
 class topic_entry {
 public:
-  topic_entry(uint32_t id, std::string name);
+  /// `owner` (optional) is told about every change of the subscribers.
+  topic_entry(uint32_t id, std::string name,
+              const topic_table* owner = nullptr);
 
   uint32_t id() const noexcept { return id_; }
 
@@ -61,6 +69,7 @@ public:
 private:
   uint32_t id_;
   std::string name_;
+  const topic_table* owner_;
   mutable std::mutex mtx_;
   subscriber_snapshot subscribers_;
   std::atomic<uint64_t> version_{0};
@@ -71,6 +80,17 @@ private:
 /// at 1 and are local to one runtime).
 class topic_table {
 public:
+  /// Told, after the fact, that the subscribers of a topic changed. Runs on
+  /// the thread that changed them, outside any lock of the table.
+  using observer = std::function<void(const topic_entry&)>;
+
+  /// Installs (or, with an empty function, removes) the observer. The
+  /// cluster uses it to tell other nodes which topics have subscribers here.
+  void set_observer(observer fn);
+
+  /// Calls the observer, if any (used by the entries).
+  void notify(const topic_entry& entry) const;
+
   /// Returns the entry for `name`, creating it on first use.
   topic_entry& intern(const std::string& name);
 
@@ -83,7 +103,8 @@ public:
   /// Removes `who` from every topic; returns how many lists changed.
   size_t remove_everywhere(const caf::actor_addr& who);
 
-  /// Drops every subscriber of every topic (entries stay valid).
+  /// Drops every subscriber of every topic (entries stay valid) and the
+  /// observer, without telling it.
   void clear_subscribers();
 
   /// Returns all entries in ID order.
@@ -91,6 +112,8 @@ public:
 
 private:
   mutable std::shared_mutex mtx_;
+  mutable std::mutex observer_mtx_;
+  std::shared_ptr<const observer> observer_;
   std::unordered_map<std::string, topic_entry*> by_name_;
   std::deque<std::unique_ptr<topic_entry>> by_id_;
 };
@@ -113,6 +136,23 @@ public:
 private:
   std::unordered_map<std::string, view> views_;
 };
+
+/// Whether `xs` is a topic delivery `(topic_header, payload...)`. Cheap
+/// enough for every message of a hot path.
+inline bool is_topic_delivery(const caf::type_erased_tuple& xs) noexcept {
+  if (xs.empty())
+    return false;
+  auto rtti = xs.type(0);
+  if (rtti.first != 0 || rtti.second == nullptr)
+    return false; // a builtin type (atom, number, string, ...)
+  static const std::type_info& expected = typeid(topic_header);
+  if (rtti.second == &expected)
+    return true;
+  // Same type from another shared object: compare mangled names, but only
+  // when the first letter already agrees (it rarely does for other types).
+  auto* name = rtti.second->name();
+  return name[0] == expected.name()[0] && *rtti.second == expected;
+}
 
 /// Enqueues `msg` to every subscriber; returns the number of deliveries.
 size_t deliver(const subscriber_list& subscribers,

@@ -4,6 +4,7 @@
 #include <iostream>
 #include <troupe/actors/agent.hpp>
 #include <troupe/runtime/cli/cli.hpp>
+#include <troupe/runtime/cluster/cluster.hpp>
 #include <troupe/runtime/runtime.hpp>
 #include <troupe/runtime/testing.hpp>
 
@@ -32,6 +33,12 @@ int main() {
   if (fx.agent_of<echo>(handle).seen != 42)
     return 1;
   if (troupe::cli::version_line().empty())
+    return 1;
+  // The cluster library links and refuses an unauthenticated node.
+  troupe::cluster_options opts;
+  opts.name = "consumer";
+  opts.listen = troupe::endpoint{"0.0.0.0", 0};
+  if (!troupe::validate(opts))
     return 1;
   std::cout << "consumer: ok" << std::endl;
   return 0;

@@ -1,3 +1,7 @@
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "troupe/runtime/detail/topic_table.hpp"
 
 #include <doctest/doctest.h>
@@ -39,4 +43,29 @@ TEST_CASE_FIXTURE(test::fixture, "subscriber lists are copy-on-write") {
   CHECK(cache.lookup(table, "a").subscribers->empty());
   auto* fresh = cache.lookup(table, "new").topic;
   CHECK(fresh == table.find("new"));
+}
+
+TEST_CASE_FIXTURE(test::fixture, "the topic table's observer hears every "
+                                 "change of subscribers") {
+  auto a = rt().spawn([](caf::event_based_actor*) -> caf::behavior {
+    return {[](int) {
+    }};
+  });
+  topic_table table;
+  std::vector<std::pair<std::string, size_t>> seen;
+  table.set_observer([&](const troupe::detail::topic_entry& entry) {
+    seen.emplace_back(entry.name(), entry.subscriber_count());
+  });
+  auto& t = table.intern("t");
+  CHECK(seen.empty()); // interning changes no subscribers
+  CHECK(t.add(a));
+  CHECK_FALSE(t.add(a)); // no change, no call
+  CHECK(t.remove(a.address()));
+  CHECK(t.add(a));
+  CHECK(table.remove_everywhere(a.address()) == 1);
+  using entry = std::pair<std::string, size_t>;
+  CHECK(seen == std::vector<entry>{{"t", 1}, {"t", 0}, {"t", 1}, {"t", 0}});
+  table.clear_subscribers(); // drops the observer too
+  t.add(a);
+  CHECK(seen.size() == 4);
 }

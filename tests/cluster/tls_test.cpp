@@ -1,0 +1,57 @@
+// Mutual TLS between nodes, against the fixture node "tls1" (its
+// certificate and the controllers' come from the fixture's test CA; the
+// "stranger" certificate from another CA).
+
+#include <chrono>
+
+#include "troupe/runtime/cluster/cluster.hpp"
+
+#include <doctest/doctest.h>
+
+#include "support/cluster_fixture.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto patience = 20s;
+
+troupe::tls_options certificate(const std::string& name) {
+  auto dir = test::cluster_dir() + "/tls/";
+  return {dir + name + ".pem", dir + name + ".key", dir + "ca.pem"};
+}
+
+} // namespace
+
+TEST_CASE("a certificate from the cluster's CA gets in under TLS") {
+  auto opts = test::controller_options("ctl-tls");
+  opts.tls = certificate("controller");
+  test::controller ctl{opts};
+  auto joined = ctl.node().connect(test::node_address("tls1"));
+  REQUIRE_MESSAGE(joined, troupe::to_text(joined.error()));
+  REQUIRE(ctl.node().spawn_on("tls1", {"echo", "tls-echo", {}, false}));
+  test::inbox home{ctl.rt(), "tls-home"};
+  REQUIRE(ctl.node().await_name_on("tls1", "tls-home", patience));
+  REQUIRE_FALSE(ctl.rt().send_to("tls-echo", test::probe{"tls-home", 5}));
+  auto replies = home.receive<test::echo_reply>(1, patience);
+  REQUIRE(replies.size() == 1);
+  CHECK(replies[0].seq == 5);
+}
+
+TEST_CASE("a certificate from another CA is refused under TLS") {
+  auto opts = test::controller_options("ctl-stranger");
+  opts.tls = certificate("stranger");
+  test::controller ctl{opts};
+  auto joined = ctl.node().connect(test::node_address("tls1"));
+  REQUIRE_FALSE(joined);
+  CHECK(ctl.node().peers().empty());
+}
+
+TEST_CASE("a peer without TLS is refused by a TLS node") {
+  test::controller ctl{test::controller_options("ctl-plain")};
+  auto joined = ctl.node().connect(test::node_address("tls1"));
+  REQUIRE_FALSE(joined);
+  CHECK(troupe::code_of(joined.error()) == troupe::errc::unauthorized);
+  CHECK(troupe::to_text(joined.error()).find("requires TLS")
+        != std::string::npos);
+}
