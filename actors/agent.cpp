@@ -289,9 +289,14 @@ void agent::dispatch_replay(const replay_batch& batch) {
       dispatch_topic(view);
     }
   }
-  if (auto& sender = current_sender())
+  if (auto& sender = current_sender()) {
+    // The handled batch goes back with the credit: the replay reuses its
+    // memory on the reading side. `batch` is not used after this.
+    if (auto* element = current_mailbox_element())
+      ack.spent = element->move_content_to_message();
     sender->enqueue(ctrl(), caf::make_message_id(),
                     caf::make_message(std::move(ack)), context());
+  }
 }
 
 // -- accounting ---------------------------------------------------------------

@@ -31,7 +31,8 @@ public:
 
   time_point now() override;
   void wake_at(time_point t, uint64_t generation) override;
-  void pull(uint32_t n, uint64_t generation) override;
+  void pull(uint32_t n, uint64_t generation,
+            std::vector<caf::message> spent) override;
   void prepare(bool rewind, uint64_t generation) override;
   void reset() override;
   std::function<void()> waker() override;
@@ -62,9 +63,10 @@ void broadcaster_host::wake_at(time_point t, uint64_t generation) {
   actor->scheduled_send(actor, t, replay_tick{generation});
 }
 
-void broadcaster_host::pull(uint32_t n, uint64_t generation) {
+void broadcaster_host::pull(uint32_t n, uint64_t generation,
+                            std::vector<caf::message> spent) {
   auto* eng = engine;
-  actor->request(buffer, caf::infinite, buffer_pull{n})
+  actor->request(buffer, caf::infinite, buffer_pull{n, std::move(spent)})
       .then(
           [eng, generation](record_batch& batch) {
             eng->on_records(generation, std::move(batch));
@@ -223,7 +225,7 @@ broadcaster_impl(broadcaster_pointer self,
         return promise;
       },
       [self](replay_tick tick) { self->state.engine.on_tick(tick.generation); },
-      [self](const replay_ack& ack) {
+      [self](replay_ack& ack) {
         if (auto& sender = self->current_sender())
           self->state.engine.on_ack(sender->address(), ack);
       },

@@ -1,5 +1,6 @@
 #include "troupe/actors/buffer.hpp"
 
+#include <algorithm>
 #include <deque>
 #include <utility>
 #include <vector>
@@ -17,6 +18,12 @@ namespace {
 
 /// Kept bad records (all are counted; the list is for reports).
 constexpr size_t max_kept_bad = 1000;
+
+/// Spent payloads kept for reuse, at most (see `buffer_pull::spent`).
+constexpr size_t max_pooled = 4096;
+
+/// Payloads larger than this are freed rather than kept for reuse.
+constexpr size_t max_pooled_bytes = 4096;
 
 std::string seconds_text(caf::timespan d) {
   if (d == buffer_options::never)
@@ -43,16 +50,94 @@ struct pending_ready {
   caf::typed_response_promise<buffer_status> promise;
 };
 
-/// A stored record with its size, computed once.
-struct stored_record {
-  record rec;
-  size_t bytes;
+/// The buffer's store: records in read order, in chunks of up to one slice.
+/// Records are read in place into their slot and a pull that takes a whole
+/// chunk takes its vector, so a record is not moved between reading and
+/// serving, and the slots need no allocation of their own.
+class record_store {
+public:
+  size_t size() const noexcept { return count_; }
+
+  bool empty() const noexcept { return count_ == 0; }
+
+  /// A fresh slot at the back, in a chunk of at most `chunk` records; keep
+  /// it with `commit` or give it up with `discard` before anything else.
+  record& open_slot(size_t chunk) {
+    if (chunks_.empty() || chunks_.back().records.size() >= chunk) {
+      chunks_.emplace_back();
+      chunks_.back().records.reserve(chunk);
+    }
+    return chunks_.back().records.emplace_back();
+  }
+
+  /// Keeps the slot last opened, which holds `bytes`.
+  void commit(size_t bytes) {
+    auto& c = chunks_.back();
+    c.bytes.push_back(bytes);
+    c.remaining_bytes += bytes;
+    ++count_;
+  }
+
+  /// Drops the slot last opened and returns its payload (for its memory).
+  value discard() {
+    auto& c = chunks_.back();
+    auto result = std::move(c.records.back().payload);
+    c.records.pop_back();
+    if (c.records.empty())
+      chunks_.pop_back();
+    return result;
+  }
+
+  /// Moves up to `max` records from the front to the back of `out`;
+  /// returns their bytes.
+  uint64_t take(size_t max, std::vector<record>& out) {
+    uint64_t result = 0;
+    while (max > 0 && count_ > 0) {
+      auto& c = chunks_.front();
+      auto available = c.records.size() - c.head;
+      if (c.head == 0 && out.empty() && available <= max) {
+        out = std::move(c.records);
+        result += c.remaining_bytes;
+      } else {
+        available = std::min(available, max);
+        out.reserve(out.size() + available);
+        for (size_t i = 0; i < available; ++i, ++c.head) {
+          out.push_back(std::move(c.records[c.head]));
+          result += c.bytes[c.head];
+          c.remaining_bytes -= c.bytes[c.head];
+        }
+      }
+      max -= available;
+      count_ -= available;
+      if (c.records.empty() || c.head == c.records.size())
+        chunks_.pop_front();
+    }
+    return result;
+  }
+
+  void clear() {
+    chunks_.clear();
+    count_ = 0;
+  }
+
+private:
+  struct chunk {
+    std::vector<record> records;
+    /// Each record's size, computed once.
+    std::vector<uint64_t> bytes;
+    uint64_t remaining_bytes = 0;
+    /// Records before this one were taken.
+    size_t head = 0;
+  };
+
+  std::deque<chunk> chunks_;
+  size_t count_ = 0;
 };
 
 struct buffer_state {
   std::shared_ptr<record_source> source;
   buffer_options opts;
-  std::deque<stored_record> store;
+  record_store store;
   uint64_t stored_bytes = 0;
   bool running = false;
   bool ready = false;
@@ -66,6 +151,10 @@ struct buffer_state {
   std::vector<bad_record> bad;
   std::vector<pending_pull> pulls;
   std::vector<pending_ready> readies;
+  /// Payloads of handled records whose memory the next reads reuse: the
+  /// reader then allocates nothing, and nothing allocated here is freed on
+  /// another thread (which contends for the allocator's lock).
+  std::vector<value> pool;
   uint64_t next_id = 1;
   static inline const char* name = "troupe.buffer";
 
@@ -102,21 +191,53 @@ struct buffer_state {
     }
   }
 
+  /// Takes back the payloads of handled replay batches for reuse.
+  void recycle(std::vector<caf::message>& spent) {
+    for (auto& msg : spent) {
+      // Only a batch nobody else holds may be taken apart.
+      if (msg.size() != 1 || !msg.match_element<replay_batch>(0)
+          || !msg.cvals()->unique())
+        continue;
+      for (auto& item : msg.get_mutable_as<replay_batch>(0).items) {
+        if (pool.size() >= max_pooled)
+          break;
+        auto& payload = item.payload;
+        if (payload.items().capacity() > 0
+            && payload.footprint() <= max_pooled_bytes)
+          pool.push_back(std::move(payload));
+      }
+    }
+    spent.clear();
+  }
+
+  /// Keeps `payload`'s memory for the next reads.
+  void keep(value&& payload) {
+    if (payload.items().capacity() > 0 && pool.size() < max_pooled)
+      pool.push_back(std::move(payload));
+  }
+
   /// Reads up to one slice; returns whether more reading is useful.
   bool read_slice() {
-    record rec;
     bad_record why;
     for (uint32_t i = 0; i < opts.slice && !full() && !exhausted; ++i) {
-      switch (source->next(rec, why)) {
-        case record_source::result::end: exhausted = true; break;
-        case record_source::result::bad: note_bad(std::move(why)); break;
-        case record_source::result::record: {
-          ++records_read;
-          auto bytes = footprint(rec);
-          stored_bytes += bytes;
-          store.push_back(stored_record{std::move(rec), bytes});
-        }
+      auto& slot = store.open_slot(opts.slice);
+      if (!pool.empty()) {
+        slot.payload = std::move(pool.back());
+        pool.pop_back();
       }
+      auto result = source->next(slot, why);
+      if (result == record_source::result::record) {
+        ++records_read;
+        auto bytes = footprint(slot);
+        stored_bytes += bytes;
+        store.commit(bytes);
+        continue;
+      }
+      keep(store.discard());
+      if (result == record_source::result::end)
+        exhausted = true;
+      else
+        note_bad(std::move(why));
     }
     peak_stored = std::max<uint64_t>(peak_stored, store.size());
     if (full() || exhausted)
@@ -126,14 +247,9 @@ struct buffer_state {
 
   record_batch take(uint32_t max) {
     record_batch result;
-    auto n = std::min<size_t>(max, store.size());
-    result.records.reserve(n);
-    for (size_t i = 0; i < n; ++i) {
-      stored_bytes -= store.front().bytes;
-      result.records.push_back(std::move(store.front().rec));
-      store.pop_front();
-    }
-    records_served += n;
+    auto before = store.size();
+    stored_bytes -= store.take(max, result.records);
+    records_served += before - store.size();
     result.exhausted = exhausted && store.empty() && !failure;
     return result;
   }
@@ -194,6 +310,7 @@ buffer_actor::behavior_type buffer_impl(buffer_pointer self,
         auto& st = self->state;
         st.running = false;
         st.store.clear();
+        st.pool.clear();
         st.stored_bytes = 0;
         st.ready = false;
         st.exhausted = false;
@@ -208,8 +325,9 @@ buffer_actor::behavior_type buffer_impl(buffer_pointer self,
           return err;
         return true;
       },
-      [self](buffer_pull pull) -> caf::result<record_batch> {
+      [self](buffer_pull& pull) -> caf::result<record_batch> {
         auto& st = self->state;
+        st.recycle(pull.spent);
         if (pull.max == 0)
           return make_error(errc::invalid_argument, "pull of 0 records");
         if (st.pulls.empty() && (!st.store.empty() || st.exhausted)) {

@@ -92,9 +92,13 @@ replay_sink_actor::behavior_type sink_impl(sink_pointer self, sink_options opts,
         }
         if (self->state.opts.kind == sink_options::print)
           std::fflush(self->state.opts.out);
-        if (auto& sender = self->current_sender())
+        if (auto& sender = self->current_sender()) {
+          // The batch goes back for reuse (see `replay_ack::spent`).
+          if (auto* element = self->current_mailbox_element())
+            ack.spent = element->move_content_to_message();
           sender->enqueue(self->ctrl(), caf::make_message_id(),
                           caf::make_message(std::move(ack)), self->context());
+        }
       },
       [self](sink_query) {
         auto& st = self->state;

@@ -95,9 +95,13 @@ struct buffer_reset {};
 /// at once when records are stored or the source is exhausted, otherwise
 /// when records arrive; error `timeout` (naming `pop_timeout`) if none
 /// arrive in time, `bad_input` when a bad record stops the source. Reply:
-/// `record_batch`.
+/// `record_batch`. `spent`: handled `replay_batch` messages coming back
+/// (see `replay_ack::spent`); the buffer reads new records into their
+/// payloads' memory instead of allocating, and frees the rest on its own
+/// thread.
 struct buffer_pull {
   uint32_t max = 0;
+  std::vector<caf::message> spent{};
 };
 
 /// Sent to a buffer: its state. Reply: `buffer_status`.
@@ -153,7 +157,7 @@ TROUPE_EMPTY_INSPECT(buffer_fill)
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, buffer_pull& x) {
-  return f(caf::meta::type_name("troupe::buffer_pull"), x.max);
+  return f(caf::meta::type_name("troupe::buffer_pull"), x.max, x.spent);
 }
 
 template <class Inspector>
@@ -398,15 +402,19 @@ typename Inspector::result_type inspect(Inspector& f, replay_batch& x) {
 
 /// Sent by an agent to the broadcaster that sent it a `replay_batch`, once
 /// the batch is handled: returns `count` credits and the lateness of each
-/// item at its handler (ns, actual minus scheduled). No reply.
+/// item at its handler (ns, actual minus scheduled). `spent`: the handled
+/// `replay_batch` message itself (or empty), which the broadcaster passes
+/// back to its buffer for reuse. No reply.
 struct replay_ack {
   uint64_t count = 0;
   std::vector<int64_t> lateness_ns;
+  caf::message spent;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, replay_ack& x) {
-  return f(caf::meta::type_name("troupe::replay_ack"), x.count, x.lateness_ns);
+  return f(caf::meta::type_name("troupe::replay_ack"), x.count, x.lateness_ns,
+           x.spent);
 }
 
 // -- sinks and recorders -----------------------------------------------------

@@ -67,11 +67,14 @@ std::string_view value::string_member(std::string_view key) const noexcept {
 }
 
 size_t value::footprint() const noexcept {
-  size_t result = sizeof(value);
-  if (str_.capacity() > 15)
-    result += str_.capacity();
+  auto text = [](const std::string& x) {
+    return x.capacity() > 15 ? x.capacity() : 0;
+  };
+  size_t result = sizeof(value) + text(str_);
   for (auto& item : items_)
-    result += item.footprint();
+    // Scalars and strings without a call (the buffer sizes every record).
+    result += item.items_.empty() ? sizeof(value) + text(item.str_)
+                                  : item.footprint();
   return result;
 }
 

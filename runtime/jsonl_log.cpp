@@ -49,7 +49,7 @@ struct line_slots {
 
 bool parse_line(std::string_view line, record& out, std::string& error) {
   line_slots slots{&out, {}, {}, {}};
-  out.payload = value{};
+  out.payload.set_nil(); // keeps its memory for reuse
   if (!codec::parse_json_members(line, &slots, &line_slots::slot_of, error))
     return false;
   if (!slots.has_time || !slots.has_topic || !slots.has_payload) {

@@ -178,6 +178,8 @@ public:
   }
 
   result next(record& out, bad_record& bad) override {
+    if (heads_.size() == 1)
+      return next_of_one(out, bad);
     head* best = nullptr;
     for (auto& h : heads_) {
       while (!h.full && !h.done) {
@@ -198,9 +200,29 @@ public:
     }
     if (best == nullptr)
       return result::end;
-    out = std::move(best->rec);
+    // A swap, not a move: the head reads its next record into the memory
+    // `out` brings (a caller that reuses records then allocates nothing).
+    using std::swap;
+    swap(out, best->rec);
     best->full = false;
     return result::record;
+  }
+
+  /// One stream: reads straight into `out`.
+  result next_of_one(record& out, bad_record& bad) {
+    auto& h = heads_.front();
+    while (!h.done) {
+      switch (h.stream->next(out, bad)) {
+        case detail::record_stream::result::end: h.done = true; break;
+        case detail::record_stream::result::bad: return result::bad;
+        case detail::record_stream::result::record:
+          if (opts_.max_ns != no_time && out.elapsed_ns > opts_.max_ns)
+            h.done = true; // streams are sorted: nothing later fits
+          else if (opts_.min_ns == no_time || out.elapsed_ns >= opts_.min_ns)
+            return result::record;
+      }
+    }
+    return result::end;
   }
 
   caf::error rewind() override {

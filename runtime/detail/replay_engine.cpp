@@ -1,5 +1,6 @@
 #include "troupe/runtime/detail/replay_engine.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "troupe/messages/errors.hpp"
@@ -17,6 +18,15 @@ constexpr auto handoff_horizon = std::chrono::milliseconds{20};
 
 /// The timing thread asks for more when this few jobs are left.
 constexpr size_t low_water_mark = 8;
+
+/// Items per replay_batch at most (keeps each agent turn short).
+constexpr size_t max_batch = 64;
+
+/// Items per replay_batch at most in a max-rate replay, as a share of the
+/// window: bigger batches mean fewer messages and wake-ups per record, and
+/// a quarter of the window keeps the subscriber busy while the next batch
+/// is built.
+constexpr uint32_t max_rate_batch_share = 4;
 
 caf::error bad_option(const std::string& what) {
   return make_error(errc::invalid_argument, "replay option " + what);
@@ -98,6 +108,10 @@ caf::error replay_engine::load(replay_options opts, bool precise_allowed) {
   remaps_ = std::move(remaps);
   routes_.clear();
   queue_.clear();
+  batch_limit_
+      = opts_.max_rate
+            ? std::max<size_t>(max_batch, opts_.window / max_rate_batch_share)
+            : max_batch;
   exhausted_ = false;
   have_reference_ = false;
   speed_ = opts_.speed;
@@ -414,7 +428,8 @@ void replay_engine::maybe_pull() {
   if (pull_in_flight_ || exhausted_ || queue_.size() >= opts_.pull_size)
     return;
   pull_in_flight_ = true;
-  host_.pull(opts_.pull_size, generation_);
+  host_.pull(opts_.pull_size, generation_, std::move(spent_));
+  spent_.clear();
 }
 
 void replay_engine::pump() {

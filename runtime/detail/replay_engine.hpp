@@ -42,8 +42,11 @@ public:
   /// Deliver `replay_tick{generation}` to the host at `t`.
   virtual void wake_at(time_point t, uint64_t generation) = 0;
 
-  /// Ask the buffer for up to `n` records -> `on_records` / `on_error`.
-  virtual void pull(uint32_t n, uint64_t generation) = 0;
+  /// Ask the buffer for up to `n` records -> `on_records` / `on_error`,
+  /// handing it `spent` batches to reuse (see `buffer_pull`).
+  virtual void pull(uint32_t n, uint64_t generation,
+                    std::vector<caf::message> spent)
+      = 0;
 
   /// Start the buffer (after a reset when `rewind`) and wait until it is
   /// ready -> `on_ready` / `on_error`.
@@ -115,7 +118,8 @@ public:
   void on_records(uint64_t generation, record_batch batch);
   void on_ready(uint64_t generation);
   void on_error(uint64_t generation, const caf::error& err);
-  void on_ack(const caf::actor_addr& from, const replay_ack& ack);
+  /// Takes the credit and the spent batch of `ack`.
+  void on_ack(const caf::actor_addr& from, replay_ack& ack);
 
 private:
   struct subscriber {
@@ -187,6 +191,10 @@ private:
   /// The tap (see `replay_options::tap`), acknowledged like an agent.
   subscriber* tap_ = nullptr;
   std::deque<record> queue_;
+  /// Items per replay_batch at most.
+  size_t batch_limit_ = 64;
+  /// Handled batches on their way back to the buffer (next pull).
+  std::vector<caf::message> spent_;
   bool exhausted_ = false;
   bool pull_in_flight_ = false;
   uint64_t generation_ = 1;

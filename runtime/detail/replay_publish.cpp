@@ -13,8 +13,8 @@ namespace troupe::detail {
 
 namespace {
 
-/// Items per replay_batch at most (keeps each agent turn short).
-constexpr size_t max_batch = 64;
+/// Handled batches kept for the buffer's next pull, at most.
+constexpr size_t max_spent = 128;
 
 int64_t ns_of(caf::actor_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -172,12 +172,12 @@ bool replay_engine::publish(record& rec, time_point due, time_point now) {
                          host_.context());
     for (auto* s : agents_) {
       s->batch.push_back(make_item());
-      if (s->batch.size() >= max_batch) {
+      if (s->batch.size() >= batch_limit_) {
         s->handle->enqueue(host_.self(), caf::make_message_id(),
                            caf::make_message(replay_batch{std::move(s->batch)}),
                            host_.context());
         s->batch.clear();
-        s->batch.reserve(max_batch);
+        s->batch.reserve(batch_limit_);
       }
     }
     return true;
@@ -257,11 +257,13 @@ void replay_engine::take_back_handed() {
       = handed_.empty() ? last_fired_log_ : handed_.back().rec.elapsed_ns;
 }
 
-void replay_engine::on_ack(const caf::actor_addr& from, const replay_ack& ack) {
+void replay_engine::on_ack(const caf::actor_addr& from, replay_ack& ack) {
   auto i = subscribers_.find(from);
   if (i != subscribers_.end())
     i->second.in_flight -= std::min(i->second.in_flight, ack.count);
   delivered_ += ack.count;
+  if (!ack.spent.empty() && spent_.size() < max_spent)
+    spent_.push_back(std::move(ack.spent));
   for (auto x : ack.lateness_ns)
     delivery_lateness_.add(x);
   if (stalled_since_)

@@ -181,3 +181,47 @@ TEST_CASE_FIXTURE(fixture, "bad records: skip counts them, stop fails after "
     }
   }
 }
+
+namespace {
+
+/// A handled replay batch as a subscriber hands it back: payloads of other
+/// shapes and sizes than the fixture's, whose memory the buffer reuses.
+caf::message spent_batch(size_t items) {
+  troupe::replay_batch batch;
+  for (size_t i = 0; i < items; ++i) {
+    troupe::replay_item item;
+    item.payload = troupe::value::map(
+        {{"leftover", troupe::value{std::string(40, 'x')}},
+         {"nested", troupe::value::array({troupe::value{int64_t{7}},
+                                          troupe::value{"a long string "
+                                                        "from before"}})},
+         {"n", troupe::value{static_cast<int64_t>(i)}}});
+    batch.items.push_back(std::move(item));
+  }
+  return caf::make_message(std::move(batch));
+}
+
+} // namespace
+
+TEST_CASE_FIXTURE(buffer_fixture, "records read into reused memory and served "
+                                  "in pieces of chunks equal a plain read") {
+  auto reference = make();
+  REQUIRE(request<bool>(reference, troupe::buffer_start{}));
+  auto plain = pull(reference, 100);
+  troupe::buffer_options opts;
+  opts.max_records = 5;
+  opts.slice = 2;
+  auto buf = make(opts);
+  REQUIRE(request<bool>(buf, troupe::buffer_start{}));
+  std::vector<troupe::record> got;
+  for (uint32_t n : {3u, 1u, 4u, 2u, 5u, 1u, 3u, 2u, 4u, 100u}) {
+    troupe::buffer_pull pull{n, {spent_batch(3), spent_batch(2)}};
+    auto batch = request<troupe::record_batch>(buf, std::move(pull));
+    REQUIRE(batch);
+    CHECK(batch->records.size() <= n);
+    got.insert(got.end(), batch->records.begin(), batch->records.end());
+  }
+  CHECK(labels(got) == fixture_labels());
+  CHECK(got == plain);
+  CHECK(status(buf).records_served == 20);
+}

@@ -118,6 +118,10 @@ private:
   std::promise<void>* done_;
 };
 
+/// CAF's scheduler policy for the replaying process: "stealing" (CAF's
+/// default) or "sharing" (`--scheduler`).
+std::string scheduler_policy = "stealing";
+
 struct replay_run {
   double seconds = 0;
   double cpu = 0;
@@ -130,6 +134,8 @@ replay_run replay_file(const std::string& path, uint64_t n,
   troupe::config cfg;
   if (threads > 0)
     cfg.set("scheduler.max-threads", threads);
+  if (scheduler_policy == "sharing")
+    cfg.set("scheduler.policy", caf::atom("sharing"));
   troupe::runtime rt{cfg};
   std::promise<void> done;
   auto future = done.get_future();
@@ -330,6 +336,8 @@ int main(int argc, char** argv) {
       file = argv[i + 1];
     else if (key == "--threads")
       threads = std::atoi(argv[i + 1]);
+    else if (key == "--scheduler")
+      scheduler_policy = argv[i + 1];
   }
   troupe::log::set_level(troupe::log::level::error);
   if (which == "rss-child")
