@@ -148,6 +148,80 @@ command = "sleep 60"
   CHECK(j["resources"][0]["times"]["stopped"].is_number());
 }
 
+TEST_CASE("a replay of the shipped logs feeds the experiment's agents") {
+  run_dir dir;
+  auto path = dir.file("replay.toml", R"(
+[experiment]
+id = "replay"
+duration = "60s"
+[[resource]]
+name = "logs"
+type = "replay"
+paths = [")" + std::string{TROUPE_TEST_DATA_DIR}
+                                          + R"(/mcl/dataset"]
+speed = 10.0
+[[resource]]
+name = "alarm"
+type = "agent"
+agent = "threshold_alarm"
+topic = "UnitTestMessageB"
+field = "data"
+above = 0.55
+critical = false
+[[resource]]
+name = "rates"
+type = "agent"
+agent = "topic_stats"
+interval = "10ms"
+[[condition]]
+action = "start"
+resources = ["logs"]
+after = ["alarm", "rates"]
+state = "started"
+delay = "200ms"
+[[condition]]
+action = "stop"
+resources = ["alarm", "rates"]
+after = ["logs"]
+state = "stopped"
+)");
+  CHECK(dir.run(path) == 0);
+  auto j = dir.report();
+  CHECK(j["state"] == "finished");
+  CHECK(j["failure_level"] == "OK");
+  REQUIRE(j["resources"].size() == 3);
+  auto& logs = j["resources"][0];
+  CHECK(logs["type"] == "replay");
+  CHECK(logs["error"].is_null());
+  CHECK(logs["times"]["stopped"].is_number());
+  // The agents stopped because the replay did.
+  CHECK(j["resources"][1]["times"]["stopped"].get<double>()
+        >= logs["times"]["stopped"].get<double>());
+  // The alarm saw the replayed records (B 0.6 and on are above 0.55): one
+  // alarm, recorded by the failure manager, not critical.
+  REQUIRE(j["failures"].size() == 1);
+  CHECK(j["failures"][0]["origin"]["agent"] == "alarm");
+  CHECK(j["failures"][0]["text"].get<std::string>().find("UnitTestMessageB")
+        != std::string::npos);
+  CHECK(j["failures"][0]["decision"] == "ignore");
+}
+
+TEST_CASE("a missing log fails the replay resource, naming it") {
+  run_dir dir;
+  auto path = dir.file("missing.toml", R"(
+[[resource]]
+name = "logs"
+type = "replay"
+paths = ["/no/such/folder/x.log"]
+)");
+  CHECK(dir.run(path) == 1);
+  auto j = dir.report();
+  CHECK(j["state"] == "aborted");
+  CHECK(j["resources"][0]["error"].get<std::string>().find(
+            "/no/such/folder/x.log")
+        != std::string::npos);
+}
+
 TEST_CASE("a bad file exits 2 with one line, nothing deployed") {
   run_dir dir;
   auto path = dir.file("bad.toml", "[[resource]]\nname = \"r\"\n"
@@ -157,8 +231,8 @@ TEST_CASE("a bad file exits 2 with one line, nothing deployed") {
   CHECK(dir.run(path, &out, &err) == 2);
   CHECK(err
         == path
-               + ":3: resource[0].type: replay resources are not part "
-                 "of this build yet\n");
+               + ":1: resource[0].paths: missing (required by type "
+                 "'replay')\n");
   CHECK(out.empty());
   CHECK(!fs::exists(dir.root / "runs"));
   CHECK(dir.run((dir.root / "missing.toml").string(), &out, &err) == 2);
