@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "troupe/actors/failure_manager.hpp"
+#include "troupe/messages/value.hpp"
 #include "troupe/runtime/detail/runtime_state.hpp"
 #include "troupe/runtime/experiment/registry.hpp"
 #include "troupe/runtime/log.hpp"
@@ -72,6 +73,7 @@ threshold_alarm_agent::threshold_alarm_agent(caf::actor_config& cfg,
                              std::numeric_limits<double>::infinity())),
       below_(attr_or<double>(attrs, "below",
                              -std::numeric_limits<double>::infinity())),
+      field_(attr_or<std::string>(attrs, "field", {})),
       alarm_topic_(attr_or<std::string>(attrs, "alarm_topic", "alarms")),
       report_(attr_or<bool>(attrs, "report", true)) {
   // nop
@@ -88,6 +90,13 @@ handler_set threshold_alarm_agent::handlers() {
 void threshold_alarm_agent::work() {
   subscribe(topic_, [this](double x) { check(x); });
   subscribe(topic_, [this](int64_t x) { check(static_cast<double>(x)); });
+  // Replayed records arrive as structured values: a plain number, or the
+  // member named by `field`.
+  subscribe(topic_, [this](const value& x) {
+    auto* number = field_.empty() ? &x : x.find(field_);
+    if (number != nullptr && number->is_number())
+      check(number->to_double());
+  });
 }
 
 void threshold_alarm_agent::check(double value) {
@@ -135,6 +144,8 @@ void add_builtin_agents(registry& types) {
         "alarm when a value is greater"},
        {"below", attr_kind::real, caf::config_value{-inf}, false,
         "alarm when a value is smaller"},
+       {"field", attr_kind::string, caf::config_value{std::string{}}, false,
+        "the member of structured (e.g. replayed) values to watch"},
        {"alarm_topic", attr_kind::string,
         caf::config_value{std::string{"alarms"}}, false,
         "where alarm events go"},

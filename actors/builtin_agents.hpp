@@ -40,7 +40,8 @@ private:
   std::map<std::string, uint64_t> totals_;
 };
 
-/// Watches a topic carrying numbers (`double` or `int64_t`). When a value
+/// Watches a topic carrying numbers (`double`, `int64_t`, or a replayed
+/// `value` that is a number or has one in its member `field`). When a value
 /// leaves [`below`, `above`] it publishes an active `alarm_event` on
 /// `alarm_topic` and, with `report` (default), tells the failure manager,
 /// which applies the policy of the agent's resource (critical: abort). When
@@ -63,6 +64,7 @@ private:
   std::string topic_;
   double above_;
   double below_;
+  std::string field_;
   std::string alarm_topic_;
   bool report_;
   bool active_ = false;

@@ -110,6 +110,7 @@ caf::result<uint64_t> controller_state::add(add_resource& x) {
   setup.trace_dir = opts.trace_dir;
   setup.rt = rt;
   setup.types = opts.types;
+  setup.monitor = opts.monitor;
   caf::actor rm;
   try {
     rm = info->factory(*self, std::move(setup));

@@ -55,6 +55,9 @@ struct experiment_options {
   std::string trace_dir;
   /// The types resources may have; `registry::with_builtins()` when null.
   std::shared_ptr<const registry> types;
+  /// The monitor (a `monitor_actor`) resources add their points to, e.g.
+  /// a replay's position; none when invalid.
+  caf::actor monitor;
 };
 
 /// The two actors of an experiment.

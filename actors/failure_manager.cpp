@@ -78,24 +78,32 @@ failure_decision decide(failure_state& st, const failure_report& report) {
   return result;
 }
 
+failure_decision handle_report(failure_pointer self,
+                               const failure_report& report) {
+  auto& st = self->state;
+  auto decision = decide(st, report);
+  st.records.push_back(failure_record{
+      report, decision, self->clock().now().time_since_epoch().count()});
+  log::info("failure manager: {} -> {}", to_string(report),
+            to_string(decision.action));
+  auto from_controller
+      = st.controller
+        && self->current_sender()
+               == caf::actor_cast<caf::strong_actor_ptr>(st.controller);
+  if (decision.action == failure_action::abort && !from_controller
+      && st.controller)
+    caf::anon_send(st.controller,
+                   abort_experiment{to_string(report), decision.level});
+  return decision;
+}
+
 failure_manager_actor::behavior_type failure_manager(failure_pointer self) {
   return {
       [self](const failure_report& report) {
-        auto& st = self->state;
-        auto decision = decide(st, report);
-        st.records.push_back(failure_record{
-            report, decision, self->clock().now().time_since_epoch().count()});
-        log::info("failure manager: {} -> {}", to_string(report),
-                  to_string(decision.action));
-        auto from_controller
-            = st.controller
-              && self->current_sender()
-                     == caf::actor_cast<caf::strong_actor_ptr>(st.controller);
-        if (decision.action == failure_action::abort && !from_controller
-            && st.controller)
-          caf::anon_send(st.controller,
-                         abort_experiment{to_string(report), decision.level});
-        return decision;
+        return handle_report(self, report);
+      },
+      [self](const critical_alert& alert) {
+        handle_report(self, to_failure_report(alert));
       },
       [self](const set_failure_policy& x) {
         auto& pol = self->state.policies[x.guid];
@@ -113,6 +121,20 @@ failure_manager_actor::behavior_type failure_manager(failure_pointer self) {
 }
 
 } // namespace
+
+failure_report to_failure_report(const critical_alert& x) {
+  failure_report result;
+  result.origin.kind = "monitor";
+  result.origin.name = x.point;
+  result.code = "critical_alert";
+  result.text = "point '" + x.point + "' is Critical";
+  auto value = to_string(x.value);
+  if (!value.empty())
+    result.text += " at " + value;
+  if (!x.error.empty())
+    result.text += ": " + x.error;
+  return result;
+}
 
 failure_manager_actor spawn_failure_manager(runtime& rt) {
   return rt.spawn(failure_manager);

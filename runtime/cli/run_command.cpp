@@ -17,6 +17,12 @@ subcommand run_command(std::shared_ptr<const registry> types) {
                    "Also write the JSON report to this file");
     app.add_option("--run-dir", opts->run_dir,
                    "Where run folders go (default: $TMPDIR/troupe)");
+    app.add_option("--monitor", opts->monitor_view,
+                   "table: a live table of the monitor on stdout (in place "
+                   "on a terminal, appended otherwise); off (default)");
+    app.add_option("--metrics-port", opts->metrics_port,
+                   "Serve /metrics and a status page on 127.0.0.1 at this "
+                   "port (0: a free one, printed)");
     return [types, file, opts] {
       return run_experiment_file(*file, *opts, types, std::cout, std::cerr);
     };

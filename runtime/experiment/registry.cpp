@@ -7,6 +7,7 @@
 #include "troupe/actors/agent_resource.hpp"
 #include "troupe/actors/builtin_agents.hpp"
 #include "troupe/actors/process_resource.hpp"
+#include "troupe/actors/replay_resource.hpp"
 #include "troupe/runtime/config.hpp"
 
 namespace troupe {
@@ -202,8 +203,7 @@ registry registry::with_builtins() {
   registry result;
   result.add(agent_resource::type_info());
   result.add(process_resource::type_info());
-  result.add_unavailable("replay",
-                         "replay resources are not part of this build yet");
+  result.add(replay_resource::type_info());
   add_builtin_agents(result);
   return result;
 }

@@ -81,6 +81,9 @@ struct resource_setup {
   troupe::runtime* rt = nullptr;
   /// The registry the experiment uses (agent resources find their type).
   std::shared_ptr<const registry> types;
+  /// The experiment's monitor (a `monitor_actor`), where resources may add
+  /// points of their own; invalid when the experiment has none.
+  caf::actor monitor;
 };
 
 /// Spawns a resource manager as a child of the controller (`parent`), which
@@ -120,9 +123,8 @@ public:
   /// An empty registry (no types at all).
   registry() = default;
 
-  /// The built-in types: `agent`, `process`, the agents `topic_stats` and
-  /// `threshold_alarm`, and `replay`, which is known but refused until the
-  /// replay feature registers it.
+  /// The built-in types: `agent`, `process`, `replay` and the agents
+  /// `topic_stats` and `threshold_alarm`.
   static registry with_builtins();
 
   // -- resource types -------------------------------------------------------

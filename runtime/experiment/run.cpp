@@ -2,15 +2,23 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <optional>
 #include <ostream>
 #include <thread>
 
 #include "troupe/actors/controller.hpp"
+#include "troupe/actors/table_view.hpp"
 #include "troupe/runtime/config.hpp"
 #include "troupe/runtime/experiment/description.hpp"
 #include "troupe/runtime/experiment/report.hpp"
+#include "troupe/runtime/monitor/builtin_points.hpp"
+#include "troupe/runtime/monitor/json.hpp"
+#include "troupe/runtime/monitor/metrics_server.hpp"
+#include "troupe/runtime/monitor/table.hpp"
 #include "troupe/runtime/runtime.hpp"
 
+#include <caf/exit_reason.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
@@ -58,6 +66,85 @@ bool write_file(const std::filesystem::path& path, const std::string& text,
   return true;
 }
 
+/// The run's monitor and its views.
+struct run_monitor {
+  monitor_actor mon;
+  caf::actor view;
+  std::unique_ptr<metrics_server> http;
+};
+
+caf::error check_monitor_options(const run_options& opts) {
+  if (opts.monitor_view != "table" && opts.monitor_view != "off")
+    return make_error(errc::invalid_argument,
+                      "--monitor: expected table or off, got '"
+                          + opts.monitor_view + "'");
+  if (opts.metrics_port > 65535)
+    return make_error(errc::invalid_argument,
+                      "--metrics-port: expected 0 to 65535, got "
+                          + std::to_string(opts.metrics_port));
+  return caf::none;
+}
+
+caf::expected<monitor_actor> make_monitor(runtime& rt) {
+  monitor_config mc;
+  // The run's own points ask actors from the monitor's context; threads
+  // are only for users' blocking polls.
+  mc.workers = 2;
+  auto mon = spawn_monitor(rt, mc);
+  if (mon)
+    add_runtime_points(rt, *mon);
+  return mon;
+}
+
+/// Wires the monitor into the experiment and starts the views.
+caf::error start_views(runtime& rt, run_monitor& rm,
+                       const experiment_handles& handles,
+                       const run_options& opts, std::ostream& out) {
+  caf::anon_send(rm.mon, caf::put_atom::value, critical_atom::value,
+                 caf::actor_cast<caf::actor>(handles.failures));
+  caf::anon_send(
+      rm.mon, caf::add_atom::value,
+      resource_state_points(caf::actor_cast<caf::actor>(handles.controller)));
+  if (opts.add_points)
+    opts.add_points(rt, rm.mon);
+  if (opts.monitor_view == "table") {
+    // Standard output (not `out`): the view writes from its own thread.
+    table_view_options tv;
+    auto view = spawn_table_view(rt, rm.mon, tv);
+    if (!view)
+      return std::move(view.error());
+    rm.view = caf::actor_cast<caf::actor>(*view);
+  }
+  if (opts.metrics_port >= 0) {
+    metrics_server_options mo;
+    mo.port = static_cast<uint16_t>(opts.metrics_port);
+    rm.http = std::make_unique<metrics_server>(rt.system(), rm.mon, mo);
+    auto port = rm.http->start();
+    if (!port)
+      return std::move(port.error());
+    out << "troupe run: metrics on http://" << mo.host << ":" << *port
+        << "/metrics\n";
+  }
+  return caf::none;
+}
+
+/// The monitor's snapshot as JSON. The live table stops and the final
+/// table follows it, so that the last state is on screen whatever the
+/// view's period.
+std::optional<nlohmann::json> finish_monitor(blocking_requester& req,
+                                             run_monitor& rm) {
+  if (rm.view)
+    caf::anon_send_exit(rm.view, caf::exit_reason::user_shutdown);
+  auto snap = req.request<monitor_snapshot>(rm.mon, caf::get_atom::value,
+                                            snapshot_atom::value);
+  if (!snap)
+    return std::nullopt;
+  if (rm.view)
+    std::cout << "troupe run: the monitor at the end of the run\n"
+              << render_table(*snap) << std::flush;
+  return to_json(*snap);
+}
+
 } // namespace
 
 void tune_for_experiments(config& cfg) {
@@ -73,6 +160,11 @@ int run_experiment_file(const std::string& file, const run_options& opts,
   if (!types)
     types = std::make_shared<const registry>(registry::with_builtins());
   // Everything is checked before anything is deployed.
+  if (auto e = check_monitor_options(opts)) {
+    err << "troupe run: " << to_text(e).substr(to_text(e).find(": ") + 2)
+        << '\n';
+    return 2;
+  }
   auto desc = load_description(file, *types);
   if (!desc) {
     auto text = to_text(desc.error());
@@ -104,7 +196,19 @@ int run_experiment_file(const std::string& file, const run_options& opts,
   eo.run_id = folder.filename().string();
   eo.trace_dir = (folder / "traces").string();
   eo.types = types;
+  run_monitor rm;
+  auto mon = make_monitor(rt);
+  if (!mon) {
+    err << "troupe run: monitor: " << to_text(mon.error()) << '\n';
+    return 2;
+  }
+  rm.mon = *mon;
+  eo.monitor = caf::actor_cast<caf::actor>(rm.mon);
   auto handles = spawn_experiment(rt, eo);
+  if (auto e = start_views(rt, rm, handles, opts, out)) {
+    err << "troupe run: " << to_text(e) << '\n';
+    return 2;
+  }
   blocking_requester req{rt.system()};
   auto guids = register_description(req, handles.controller, *desc);
   if (!guids) {
@@ -127,6 +231,7 @@ int run_experiment_file(const std::string& file, const run_options& opts,
                                     wait_for{resource_state::stopped, all, 0});
   if (finished)
     out << "troupe run: " << to_text(finished) << '\n';
+  auto monitor_json = finish_monitor(req, rm);
   auto shut = req.request<void>(handles.controller, shutdown_experiment{});
   if (shut)
     out << "troupe run: " << to_text(shut) << '\n';
@@ -136,7 +241,7 @@ int run_experiment_file(const std::string& file, const run_options& opts,
     err << "troupe run: no report: " << to_text(report.error()) << '\n';
     return 1;
   }
-  auto json = to_json(*report).dump(2) + "\n";
+  auto json = to_json(*report, std::move(monitor_json)).dump(2) + "\n";
   write_file(folder / "report.json", json, err);
   if (!opts.report_path.empty())
     write_file(opts.report_path, json, err);

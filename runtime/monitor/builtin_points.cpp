@@ -4,6 +4,8 @@
 #include <memory>
 
 #include "troupe/messages/core.hpp"
+#include "troupe/messages/experiment.hpp"
+#include "troupe/messages/replay.hpp"
 #include "troupe/runtime/runtime.hpp"
 
 #include <caf/actor_cast.hpp>
@@ -107,7 +109,11 @@ point_spec unexpected_counts(const runtime& rt,
         auto names = state->names.names();
         round->waiting = names.size() + 1;
         for (auto& name : names) {
-          auto who = state->names.find(name);
+          // The runtime's own named actors ("troupe.failures") are no
+          // agents; asking them would only print CAF's warning.
+          auto who = name.compare(0, 7, "troupe.") == 0
+                         ? caf::actor{}
+                         : state->names.find(name);
           if (!who) {
             --round->waiting;
             continue;
@@ -199,6 +205,60 @@ std::vector<point_spec> runtime_points(runtime& rt, const monitor_actor& mon,
   probe("monitor", caf::actor_cast<caf::actor>(mon));
   result.push_back(monitor_queue(opts));
   return result;
+}
+
+point_spec resource_state_points(caf::actor controller,
+                                 const experiment_points_options& opts) {
+  point_options options;
+  options.parent = opts.parent + "/resources";
+  options.dt = opts.dt;
+  options.help = "State of the experiment's resource.";
+  auto prefix = options.parent + "/";
+  return make_family(
+      options,
+      poll_request(
+          std::move(controller), opts.dt,
+          [prefix](const resource_list& xs) {
+            std::vector<named_reading> out;
+            for (auto& r : xs.resources) {
+              auto level = alert_level::none;
+              if (r.state == resource_state::failed)
+                level = r.critical ? alert_level::red : alert_level::orange;
+              out.push_back(named_reading{
+                  prefix + r.name, reading{to_string(r.state), level}, {}});
+            }
+            return out;
+          },
+          list_resources{}));
+}
+
+point_spec replay_points(const std::string& name, caf::actor broadcaster,
+                         const experiment_points_options& opts) {
+  point_options options;
+  options.parent = opts.parent + "/replays/" + name;
+  options.dt = opts.dt;
+  options.help = "Position (log seconds), state, p99 delivery lateness "
+                 "(seconds) and stall time (seconds) of the replay.";
+  auto prefix = options.parent + "/";
+  auto orange = opts.lateness_orange;
+  auto red = opts.lateness_red;
+  return make_points(
+      {prefix + "position", prefix + "state", prefix + "lateness",
+       prefix + "stall"},
+      options,
+      poll_request(
+          std::move(broadcaster), opts.dt,
+          [orange, red](const replay_status& st) {
+            auto late = caf::timespan{st.delivery_lateness.p99};
+            auto failed = st.state == "failed";
+            return std::make_tuple(
+                reading{static_cast<double>(st.position_ns) / 1e9},
+                reading{st.state,
+                        failed ? alert_level::red : alert_level::none},
+                reading{seconds(late), delay_alert(late, orange, red)},
+                reading{static_cast<double>(st.stall_ns) / 1e9});
+          },
+          replay_query{}));
 }
 
 void add_runtime_points(runtime& rt, const monitor_actor& mon,

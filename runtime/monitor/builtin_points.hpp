@@ -55,6 +55,32 @@ point_spec mailbox_point(std::string name, caf::actor target,
 std::vector<point_spec> runtime_points(runtime& rt, const monitor_actor& mon,
                                        const runtime_points_options& opts = {});
 
+/// Settings of an experiment's points.
+struct experiment_points_options {
+  caf::timespan dt = std::chrono::seconds{1};
+  /// Top group of the experiment's points.
+  std::string parent = "experiment";
+  /// Delivery lateness (p99) from which a replay's lateness point turns
+  /// orange / red.
+  caf::timespan lateness_orange = std::chrono::milliseconds{10};
+  caf::timespan lateness_red = std::chrono::milliseconds{100};
+};
+
+/// The state of every resource of the experiment run by `controller` (a
+/// `controller_actor`), as a family under `<parent>/resources`: one point
+/// per resource name, its value the state ("STARTED", ...); a FAILED
+/// resource is Red when critical, Orange otherwise.
+point_spec resource_state_points(caf::actor controller,
+                                 const experiment_points_options& opts = {});
+
+/// The points of one replay, under `<parent>/replays/<name>`, polled from
+/// its broadcaster (`replay_query`): `position` (log seconds reached),
+/// `state` (Red when failed), `lateness` (p99 delivery lateness in
+/// seconds, Orange / Red from the options' limits) and `stall` (seconds
+/// the replay waited for slow subscribers).
+point_spec replay_points(const std::string& name, caf::actor broadcaster,
+                         const experiment_points_options& opts = {});
+
 /// Creates the groups and registers `runtime_points` with `mon`
 /// (asynchronously: refusals are logged by the monitor).
 void add_runtime_points(runtime& rt, const monitor_actor& mon,

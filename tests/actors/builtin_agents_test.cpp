@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "support/experiment.hpp"
+#include "support/replay.hpp"
 
 using namespace troupe;
 using namespace std::chrono_literals;
@@ -95,4 +96,29 @@ TEST_CASE_FIXTURE(test::experiment_fixture,
   run();
   CHECK(state(a) == resource_state::failed);
   CHECK(info(a).error.find("stopped") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(test::experiment_fixture,
+                  "a threshold alarm watches a member of replayed records") {
+  auto logs = add(
+      "replay", "logs",
+      attrs({{"paths", caf::config_value{caf::config_value::list{
+                           caf::config_value{test::mcl_dir("dataset")}}}}}));
+  add("agent", "alarm",
+      attrs({{"agent", caf::config_value{"threshold_alarm"}},
+             {"topic", caf::config_value{"UnitTestMessageB"}},
+             {"field", caf::config_value{"data"}},
+             {"above", caf::config_value{0.55}},
+             {"critical", caf::config_value{false}}}));
+  deploy();
+  advance(1s);
+  CHECK(state(logs) == resource_state::stopped);
+  auto events = published<alarm_event>("alarms");
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].active);
+  CHECK(events[0].value == doctest::Approx(0.6));
+  auto summary = failures();
+  REQUIRE(summary.records.size() == 1);
+  CHECK(summary.records[0].report.origin.name == "alarm");
+  CHECK(summary.level == failure_level::ok);
 }

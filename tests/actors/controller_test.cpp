@@ -567,7 +567,7 @@ TEST_CASE_FIXTURE(experiment_fixture, "registering refuses bad input") {
       == errc::not_found);
   CHECK(code_of(
             request<uint64_t>(ctl, add_resource{"replay", "x", {}, {}}).error())
-        == errc::unsupported);
+        == errc::invalid_config); // `paths` is required
   CHECK(code_of(
             request<uint64_t>(
                 ctl, add_resource{"sim",

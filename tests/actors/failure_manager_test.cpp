@@ -1,7 +1,10 @@
 #include "troupe/actors/failure_manager.hpp"
+#include "troupe/runtime/monitor/poll.hpp"
 #include "troupe/runtime/testing.hpp"
 
 #include <doctest/doctest.h>
+
+#include "support/experiment.hpp"
 
 using namespace troupe;
 using namespace std::chrono_literals;
@@ -101,4 +104,54 @@ TEST_CASE_FIXTURE(fm_fixture, "a failure of the controller is EC_FAILURE") {
   // The level never goes down.
   report("resource", 0, "x");
   CHECK(summary().level == failure_level::ec_failure);
+}
+
+TEST_CASE("a critical alert becomes a report of origin kind monitor") {
+  critical_alert alert{"plant/boiler", point_value{120.5}, "", 0};
+  auto x = to_failure_report(alert);
+  CHECK(x.origin.kind == "monitor");
+  CHECK(x.origin.name == "plant/boiler");
+  CHECK(x.code == "critical_alert");
+  CHECK(x.text == "point 'plant/boiler' is Critical at 120.5");
+}
+
+namespace {
+
+struct monitored_experiment : test::experiment_fixture {
+  monitored_experiment() : experiment_fixture(with_monitor{}) {
+    // nop
+  }
+};
+
+} // namespace
+
+TEST_CASE_FIXTURE(monitored_experiment,
+                  "a critical alert of the monitor aborts the experiment") {
+  auto a = add("sim", "a");
+  deploy();
+  auto done = later(wait_for{resource_state::stopped, {a}});
+  CHECK(!done->has_value());
+  point_options opts;
+  opts.dt = 1s;
+  opts.critical = true;
+  auto level = std::make_shared<int>(0);
+  REQUIRE(!request<void>(mon, caf::add_atom::value,
+                         make_point("plant/boiler", opts, poll([level] {
+                                      return ++*level < 3
+                                                 ? alert::green(80.0)
+                                                 : alert::critical(120.0);
+                                    }))));
+  advance(1s);
+  CHECK(failures().records.empty());
+  CHECK(state(a) == resource_state::started);
+  advance(1s);
+  auto summary = failures();
+  REQUIRE(summary.records.size() == 1);
+  CHECK(summary.records[0].report.origin.kind == "monitor");
+  CHECK(summary.records[0].report.origin.name == "plant/boiler");
+  CHECK(summary.records[0].decision.action == failure_action::abort);
+  CHECK(summary.level == failure_level::rm_failure);
+  REQUIRE(done->has_value());
+  CHECK(code_of(**done) == errc::aborted);
+  CHECK(state(a) == resource_state::released);
 }

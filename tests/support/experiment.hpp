@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "troupe/actors/controller.hpp"
+#include "troupe/actors/monitor.hpp"
 #include "troupe/actors/resource.hpp"
 #include "troupe/messages/experiment.hpp"
 #include "troupe/runtime/experiment/registry.hpp"
@@ -241,10 +242,34 @@ inline std::shared_ptr<const troupe::registry> experiment_types() {
 /// A controller on virtual time with the test types.
 class experiment_fixture : public troupe::testing::fixture {
 public:
+  struct with_monitor {};
+
   experiment_fixture(troupe::experiment_options opts = {})
       : troupe::testing::fixture(
           [](troupe::config& cfg) { experiment_types()->configure(cfg); }),
         origin_(now().time_since_epoch().count()) {
+    start(std::move(opts));
+  }
+
+  /// An experiment with a monitor (polls inline, on virtual time) whose
+  /// critical alerts go to the failure manager, as in `troupe run`.
+  explicit experiment_fixture(with_monitor)
+      : troupe::testing::fixture(
+          [](troupe::config& cfg) { experiment_types()->configure(cfg); }),
+        origin_(now().time_since_epoch().count()) {
+    auto hdl = troupe::spawn_monitor(rt());
+    if (!hdl)
+      throw std::runtime_error("monitor: " + troupe::to_text(hdl.error()));
+    mon = *hdl;
+    troupe::experiment_options opts;
+    opts.monitor = caf::actor_cast<caf::actor>(mon);
+    start(std::move(opts));
+    caf::anon_send(mon, caf::put_atom::value, troupe::critical_atom::value,
+                   caf::actor_cast<caf::actor>(fm));
+    run();
+  }
+
+  void start(troupe::experiment_options opts) {
     if (!opts.types)
       opts.types = experiment_types();
     auto handles = troupe::spawn_experiment(rt(), std::move(opts));
@@ -255,6 +280,8 @@ public:
 
   troupe::controller_actor ctl;
   troupe::failure_manager_actor fm;
+  /// Set by `with_monitor`.
+  troupe::monitor_actor mon;
 
   uint64_t add(const std::string& type, const std::string& name,
                troupe::attributes xs = {}, troupe::restart_policy rp = {}) {

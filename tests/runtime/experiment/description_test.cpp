@@ -116,8 +116,8 @@ TEST_CASE("bad input: one line naming file, line and field") {
            "(known: agent, app, broken, channel, interface, node, process, "
            "replay, sim)");
   CHECK(error_of("[[resource]]\nname = \"r\"\ntype = \"replay\"\n")
-        == "exp.toml:3: resource[0].type: replay resources are not part of "
-           "this build yet");
+        == "exp.toml:1: resource[0].paths: missing (required by type "
+           "'replay')");
   CHECK(error_of("[[resource]]\nname = \"a\"\ntype = \"sim\"\ncolour = 1\n")
         == "exp.toml:4: resource[0].colour: unknown attribute for type 'sim'");
   CHECK(error_of("[[resource]]\nname = \"a\"\ntype = \"sim\"\n"

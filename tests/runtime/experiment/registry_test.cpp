@@ -44,25 +44,29 @@ TEST_CASE("values are checked and normalized") {
   CHECK(check_value(names, mixed));
 }
 
-TEST_CASE("the built-in types and replay not yet in this build") {
+TEST_CASE("the built-in types; a type known but not in this build") {
   auto types = registry::with_builtins();
   CHECK(types.resource_type_names()
         == std::vector<std::string>{"agent", "process", "replay"});
   CHECK(types.agent_type_names()
         == std::vector<std::string>{"threshold_alarm", "topic_stats"});
-  auto replay = types.schema("replay", {});
-  REQUIRE(!replay);
-  CHECK(code_of(replay.error()) == errc::unsupported);
-  CHECK(to_text(replay.error()).find("not part of this build yet")
+  attributes no_paths;
+  CHECK(to_text(types.complete("replay", no_paths))
+        == "invalid_config: attribute 'paths' is required for type 'replay'");
+  types.add_unavailable("camera", "cameras are not part of this build");
+  auto camera = types.schema("camera", {});
+  REQUIRE(!camera);
+  CHECK(code_of(camera.error()) == errc::unsupported);
+  CHECK(to_text(camera.error()).find("not part of this build")
         != std::string::npos);
-  // The replay feature registers the real type later.
+  // A later registration replaces the placeholder, once.
   resource_type_info real;
-  real.name = "replay";
+  real.name = "camera";
   real.factory = [](caf::local_actor&, resource_setup) {
     return caf::actor{};
   };
   CHECK(!types.add(real));
-  CHECK(types.schema("replay", {}));
+  CHECK(types.schema("camera", {}));
   CHECK(code_of(types.add(real)) == errc::duplicate_name);
 }
 

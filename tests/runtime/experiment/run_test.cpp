@@ -1,12 +1,19 @@
 // `troupe run` end to end on the real scheduler, with local processes.
 
+#include <cstdio>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <iterator>
 #include <sstream>
 #include <unistd.h>
 
 #include "troupe/runtime/cli/cli.hpp"
 #include "troupe/runtime/experiment/run.hpp"
+#include "troupe/runtime/monitor/poll.hpp"
+
+#include <caf/send.hpp>
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -44,18 +51,24 @@ struct run_dir {
 
   int run(const std::string& path, std::string* out = nullptr,
           std::string* err = nullptr) {
+    return run_with({}, path, out, err);
+  }
+
+  int run_with(run_options opts, const std::string& path,
+               std::string* out = nullptr, std::string* err = nullptr) {
     std::ostringstream o;
     std::ostringstream e;
-    run_options opts;
     opts.run_dir = (root / "runs").string();
     opts.report_path = (root / "report.json").string();
-    auto rc = run_experiment_file(path, opts, nullptr, o, e);
+    auto rc = run_experiment_file(path, opts, types, o, e);
     if (out)
       *out = o.str();
     if (err)
       *err = e.str();
     return rc;
   }
+
+  std::shared_ptr<const registry> types;
 
   nlohmann::json report() {
     std::ifstream in{root / "report.json"};
@@ -148,6 +161,195 @@ command = "sleep 60"
   CHECK(j["resources"][0]["times"]["stopped"].is_number());
 }
 
+TEST_CASE("a replay of the shipped logs feeds the experiment's agents") {
+  run_dir dir;
+  auto path = dir.file("replay.toml", R"(
+[experiment]
+id = "replay"
+duration = "60s"
+[[resource]]
+name = "logs"
+type = "replay"
+paths = [")" + std::string{TROUPE_TEST_DATA_DIR}
+                                          + R"(/mcl/dataset"]
+speed = 10.0
+[[resource]]
+name = "alarm"
+type = "agent"
+agent = "threshold_alarm"
+topic = "UnitTestMessageB"
+field = "data"
+above = 0.55
+critical = false
+[[resource]]
+name = "rates"
+type = "agent"
+agent = "topic_stats"
+interval = "10ms"
+[[condition]]
+action = "start"
+resources = ["logs"]
+after = ["alarm", "rates"]
+state = "started"
+delay = "200ms"
+[[condition]]
+action = "stop"
+resources = ["alarm", "rates"]
+after = ["logs"]
+state = "stopped"
+)");
+  CHECK(dir.run(path) == 0);
+  auto j = dir.report();
+  CHECK(j["state"] == "finished");
+  CHECK(j["failure_level"] == "OK");
+  REQUIRE(j["resources"].size() == 3);
+  auto& logs = j["resources"][0];
+  CHECK(logs["type"] == "replay");
+  CHECK(logs["error"].is_null());
+  CHECK(logs["times"]["stopped"].is_number());
+  // The agents stopped because the replay did.
+  CHECK(j["resources"][1]["times"]["stopped"].get<double>()
+        >= logs["times"]["stopped"].get<double>());
+  // The alarm saw the replayed records (B 0.6 and on are above 0.55): one
+  // alarm, recorded by the failure manager, not critical.
+  REQUIRE(j["failures"].size() == 1);
+  CHECK(j["failures"][0]["origin"]["agent"] == "alarm");
+  CHECK(j["failures"][0]["text"].get<std::string>().find("UnitTestMessageB")
+        != std::string::npos);
+  CHECK(j["failures"][0]["decision"] == "ignore");
+}
+
+TEST_CASE("a missing log fails the replay resource, naming it") {
+  run_dir dir;
+  auto path = dir.file("missing.toml", R"(
+[[resource]]
+name = "logs"
+type = "replay"
+paths = ["/no/such/folder/x.log"]
+)");
+  CHECK(dir.run(path) == 1);
+  auto j = dir.report();
+  CHECK(j["state"] == "aborted");
+  CHECK(j["resources"][0]["error"].get<std::string>().find(
+            "/no/such/folder/x.log")
+        != std::string::npos);
+}
+
+namespace {
+
+/// The monitor point `name` in a report, or null.
+nlohmann::json point_of(const nlohmann::json& report, const std::string& name) {
+  for (auto& p : report["monitor"]["points"])
+    if (p["name"] == name)
+      return p;
+  return nullptr;
+}
+
+const char* one_process = R"(
+[[resource]]
+name = "echo"
+type = "process"
+command = "echo hi"
+)";
+
+} // namespace
+
+TEST_CASE("the report embeds the monitor's snapshot") {
+  run_dir dir;
+  auto path = dir.file("ok.toml", one_process);
+  CHECK(dir.run(path) == 0);
+  auto j = dir.report();
+  REQUIRE(j.contains("monitor"));
+  CHECK(j["monitor"]["running"] == true);
+  CHECK(j["monitor"]["points"].is_array());
+  CHECK(point_of(j, "runtime")["kind"] == "parent");
+  CHECK(point_of(j, "experiment/resources")["kind"] == "parent");
+  auto echo = point_of(j, "experiment/resources/echo");
+  REQUIRE(echo.is_object());
+  CHECK(echo["value"].is_string());
+}
+
+TEST_CASE("a critical monitor alert aborts the run through the failure "
+          "manager") {
+  run_dir dir;
+  auto path = dir.file("long.toml", R"(
+[experiment]
+duration = "60s"
+[[resource]]
+name = "long"
+type = "process"
+command = "sleep 60"
+)");
+  run_options opts;
+  opts.add_points = [](runtime&, const monitor_actor& mon) {
+    point_options po;
+    po.dt = std::chrono::milliseconds{50};
+    po.critical = true;
+    caf::anon_send(mon, caf::add_atom::value,
+                   make_point("plant/boiler", po,
+                              poll([] { return alert::critical(120.0); })));
+  };
+  CHECK(dir.run_with(opts, path) == 1);
+  auto j = dir.report();
+  CHECK(j["state"] == "aborted");
+  CHECK(j["failure_level"] == "RM_FAILURE");
+  REQUIRE(!j["failures"].empty());
+  CHECK(j["failures"][0]["origin"]["kind"] == "monitor");
+  CHECK(j["failures"][0]["origin"]["name"] == "plant/boiler");
+  CHECK(j["failures"][0]["decision"] == "abort");
+  CHECK(j["resources"][0]["state"] == "RELEASED");
+}
+
+TEST_CASE("--metrics-port 0 serves the monitor on a free port") {
+  run_dir dir;
+  auto path = dir.file("ok.toml", one_process);
+  run_options opts;
+  opts.metrics_port = 0;
+  std::string out;
+  CHECK(dir.run_with(opts, path, &out) == 0);
+  auto at = out.find("troupe run: metrics on http://127.0.0.1:");
+  REQUIRE(at != std::string::npos);
+  auto port = std::stoi(out.substr(at + 40));
+  CHECK(port > 0);
+  CHECK(port < 65536);
+}
+
+TEST_CASE("--monitor table draws the table on stdout") {
+  run_dir dir;
+  auto path = dir.file("ok.toml", one_process);
+  run_options opts;
+  opts.monitor_view = "table";
+  auto captured = (dir.root / "stdout.txt").string();
+  std::fflush(stdout);
+  std::cout.flush();
+  auto saved = ::dup(STDOUT_FILENO);
+  auto fd = ::open(captured.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  REQUIRE(fd >= 0);
+  ::dup2(fd, STDOUT_FILENO);
+  ::close(fd);
+  auto rc = dir.run_with(opts, path);
+  std::cout.flush();
+  std::fflush(stdout);
+  ::dup2(saved, STDOUT_FILENO);
+  ::close(saved);
+  CHECK(rc == 0);
+  std::ifstream in{captured};
+  std::string text{std::istreambuf_iterator<char>{in}, {}};
+  CHECK(text.find("experiment") != std::string::npos);
+  CHECK(text.find("runtime") != std::string::npos);
+}
+
+TEST_CASE("bad monitor options exit 2 before anything runs") {
+  run_dir dir;
+  auto path = dir.file("ok.toml", one_process);
+  run_options opts;
+  opts.monitor_view = "graph";
+  std::string err;
+  CHECK(dir.run_with(opts, path, nullptr, &err) == 2);
+  CHECK(err == "troupe run: --monitor: expected table or off, got 'graph'\n");
+  CHECK(!fs::exists(dir.root / "runs"));
+}
+
 TEST_CASE("a bad file exits 2 with one line, nothing deployed") {
   run_dir dir;
   auto path = dir.file("bad.toml", "[[resource]]\nname = \"r\"\n"
@@ -157,8 +359,8 @@ TEST_CASE("a bad file exits 2 with one line, nothing deployed") {
   CHECK(dir.run(path, &out, &err) == 2);
   CHECK(err
         == path
-               + ":3: resource[0].type: replay resources are not part "
-                 "of this build yet\n");
+               + ":1: resource[0].paths: missing (required by type "
+                 "'replay')\n");
   CHECK(out.empty());
   CHECK(!fs::exists(dir.root / "runs"));
   CHECK(dir.run((dir.root / "missing.toml").string(), &out, &err) == 2);

@@ -5,7 +5,9 @@
 
 #include <doctest/doctest.h>
 
+#include "support/experiment.hpp"
 #include "support/monitor.hpp"
+#include "support/replay.hpp"
 
 using namespace std::chrono_literals;
 using namespace troupe;
@@ -88,4 +90,60 @@ TEST_CASE_FIXTURE(test::monitor_fixture, "a mailbox probe that gets no "
   auto p = info("gone");
   CHECK(!p.error.empty());
   CHECK(p.alert == alert_level::red);
+}
+
+namespace {
+
+struct monitored_experiment : test::experiment_fixture {
+  monitored_experiment() : experiment_fixture(with_monitor{}) {
+    // nop
+  }
+
+  point_info point(const std::string& name) {
+    auto result = request<point_info>(mon, caf::get_atom::value, name);
+    if (!result)
+      FAIL(name << ": " << to_text(result.error()));
+    return *result;
+  }
+};
+
+} // namespace
+
+TEST_CASE_FIXTURE(monitored_experiment, "the experiment feeds resource "
+                                        "states and replay points") {
+  auto logs
+      = add("replay", "logs",
+            test::attrs({{"paths",
+                          caf::config_value{caf::config_value::list{
+                              caf::config_value{test::mcl_dir("dataset")}}}}}));
+  auto flaky = add("sim", "flaky",
+                   test::attrs({{"fail_at", caf::config_value{"start"}},
+                                {"critical", caf::config_value{false}}}));
+  REQUIRE(
+      !request<void>(mon, caf::add_atom::value,
+                     resource_state_points(caf::actor_cast<caf::actor>(ctl))));
+  deploy();
+  advance(2s);
+  CHECK(state(logs) == resource_state::stopped);
+  CHECK(state(flaky) == resource_state::failed);
+  CHECK(point("experiment/resources/logs").value
+        == point_value{std::string{"STOPPED"}});
+  CHECK(point("experiment/resources/logs").alert == alert_level::none);
+  CHECK(point("experiment/resources/flaky").value
+        == point_value{std::string{"FAILED"}});
+  CHECK(point("experiment/resources/flaky").alert == alert_level::orange);
+  CHECK(point("experiment/resources").alert == alert_level::orange);
+  CHECK(point("experiment/replays/logs/position").value == point_value{1.0});
+  CHECK(point("experiment/replays/logs/state").value
+        == point_value{std::string{"finished"}});
+  CHECK(point("experiment/replays/logs/lateness").value == point_value{0.0});
+  CHECK(point("experiment/replays/logs/lateness").alert == alert_level::none);
+  CHECK(point("experiment/replays/logs/stall").value == point_value{0.0});
+  // Released: the replay's points go.
+  REQUIRE(!request<void>(ctl, shutdown_experiment{}));
+  CHECK(code_of(request<point_info>(mon, caf::get_atom::value,
+                                    std::string{"experiment/replays/logs/"
+                                                "position"})
+                    .error())
+        == errc::not_found);
 }
