@@ -326,7 +326,10 @@ void controller_state::on_update(resource_update& x) {
     return; // nothing changes after RELEASED
   auto prev = e->state;
   e->state = x.state;
-  e->times = std::move(x.times_ns);
+  if (e->node.empty())
+    e->times = std::move(x.times_ns);
+  else
+    stamp_remote_times(*e, std::move(x.times_ns));
   if (!x.error.empty())
     e->error = std::move(x.error);
   e->start_in_flight = false;

@@ -56,6 +56,18 @@ caf::result<uint64_t> controller_state::add_placed(add_resource& x,
   return rp;
 }
 
+void controller_state::stamp_remote_times(resource_entry& e,
+                                          std::vector<int64_t> remote) {
+  // Another machine's clock means nothing here: a state entered there is
+  // stamped when its update arrives.
+  auto now = now_ns();
+  for (size_t s = 0; s < remote.size() && s < e.times.size(); ++s)
+    if (remote[s] >= 0
+        && (s >= e.remote_times.size() || remote[s] != e.remote_times[s]))
+      e.times[s] = now;
+  e.remote_times = std::move(remote);
+}
+
 void controller_state::on_node_lost(const node_lost& x) {
   auto why = to_text(x.reason);
   for (auto& ptr : entries) {
@@ -106,6 +118,7 @@ void controller_state::redeploy(resource_entry& e, uint32_t attempt) {
             self->monitor(rm);
             e->rm = std::move(rm);
             e->state = resource_state::new_;
+            e->remote_times.clear();
             e->error.clear();
             e->counted_ready = false;
             resume_after_restart(*e, attempt);

@@ -45,6 +45,8 @@ struct resource_entry {
   caf::actor rm;
   resource_state state = resource_state::new_;
   std::vector<int64_t> times;
+  /// Placed resources: the times as the node's clock gave them.
+  std::vector<int64_t> remote_times;
   std::string error;
   attributes attrs;
   guid_list connections;
@@ -194,6 +196,9 @@ public:
   /// Spawns the manager of a placed resource whose node was lost again on
   /// that node (a restart); a node that is not back fails it anew.
   void redeploy(resource_entry& e, uint32_t attempt);
+
+  /// Takes the times of a placed resource's update on this clock.
+  void stamp_remote_times(resource_entry& e, std::vector<int64_t> remote);
 
   caf::result<void> end();
 
