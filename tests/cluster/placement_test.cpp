@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sys/wait.h>
@@ -111,6 +112,16 @@ std::string fresh_dir(const std::string& name) {
   return dir;
 }
 
+/// kill -9 of a fixture node; it is no longer the fixture's to stop.
+bool kill_node(const std::string& name) {
+  auto pid_file = test::cluster_dir() + "/" + name + ".pid";
+  auto pid = test::read_pid(pid_file);
+  if (pid <= 0 || ::kill(pid, SIGKILL) != 0)
+    return false;
+  std::remove(pid_file.c_str());
+  return true;
+}
+
 void write_text(const std::string& path, const std::string& text) {
   std::ofstream out{path, std::ios::trunc};
   out << text;
@@ -175,10 +186,8 @@ TEST_CASE("kill -9 of a node: its critical resource FAILED within 2 s and "
   REQUIRE(bystander);
   REQUIRE_FALSE(exp.deploy({*victim, *bystander}));
   REQUIRE_FALSE(exp.wait({*victim}, resource_state::started));
-  auto pid = test::read_pid(test::cluster_dir() + "/doomed.pid");
-  REQUIRE(pid > 0);
   auto killed_ns = now_ns();
-  REQUIRE(::kill(pid, SIGKILL) == 0);
+  REQUIRE(kill_node("doomed"));
   // The wait for the end fails: a critical resource FAILED.
   auto ended = exp.wait({*victim, *bystander}, resource_state::stopped);
   CHECK(code_of(ended) == errc::aborted);
@@ -238,7 +247,7 @@ TEST_CASE("troupe run: an unknown node is refused before anything runs") {
                        + to_string(test::node_address("placed"))
                        + "\"\nsecret_file = \"" + test::secret_file()
                        + "\"\n\n[[resource]]\nname = \"x\"\n"
-                         "type = \"process\"\ncommand = \"touch '"
+                         "type = \"process\"\ncommand = \"echo go > '"
                        + dir + "/ran'\"\nnode = \"elsewhere\"\n");
   auto rc
       = run_to_end({TROUPE_TEST_NODE, "run", file, "--run-dir", dir + "/runs"},
@@ -258,7 +267,7 @@ TEST_CASE("troupe run: kill -9 of a node aborts the experiment with exit 1") {
                        + to_string(test::node_address("doomed2"))
                        + "\"\nsecret_file = \"" + test::secret_file()
                        + "\"\n\n[[resource]]\nname = \"victim\"\n"
-                         "type = \"process\"\ncommand = \"touch '"
+                         "type = \"process\"\ncommand = \"echo go > '"
                        + dir + "/started'; sleep 20\"\nnode = \"doomed2\"\n");
   auto run
       = test::start_process({TROUPE_TEST_NODE, "run", file, "--report",
@@ -271,9 +280,7 @@ TEST_CASE("troupe run: kill -9 of a node aborts the experiment with exit 1") {
     waited += 50ms;
   }
   REQUIRE_MESSAGE(waited < patience, "the placed resource never started");
-  auto pid = test::read_pid(test::cluster_dir() + "/doomed2.pid");
-  REQUIRE(pid > 0);
-  REQUIRE(::kill(pid, SIGKILL) == 0);
+  REQUIRE(kill_node("doomed2"));
   int status = 0;
   REQUIRE(::waitpid(run, &status, 0) == run);
   INFO(test::read_file(dir + "/out") << test::read_file(dir + "/err"));
