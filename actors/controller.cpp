@@ -86,6 +86,24 @@ void controller_state::fail_controller(const std::string& why) {
 
 // -- registry -----------------------------------------------------------------
 
+std::unique_ptr<resource_entry>
+controller_state::make_entry(uint64_t guid, add_resource& x, caf::actor rm) {
+  auto e = std::make_unique<resource_entry>();
+  e->guid = guid;
+  e->name = x.name;
+  e->type = x.type;
+  e->node = x.node;
+  e->rm = std::move(rm);
+  e->times.assign(resource_state_count, -1);
+  e->attrs = std::move(x.attrs);
+  e->restart = x.restart;
+  e->critical = attr_or<bool>(e->attrs, "critical", true);
+  e->hard_release = attr_or<bool>(e->attrs, "hard_release", false);
+  self->send(failures,
+             set_failure_policy{guid, e->name, e->critical, e->restart});
+  return e;
+}
+
 caf::result<uint64_t> controller_state::add(add_resource& x) {
   if (aborted || releasing)
     return make_error(errc::wrong_state,
@@ -100,6 +118,8 @@ caf::result<uint64_t> controller_state::add(add_resource& x) {
   if (auto err = opts.types->complete(x.type, x.attrs))
     return make_error(static_cast<errc>(err.code()),
                       "resource '" + x.name + "': " + to_text(err));
+  if (!x.node.empty())
+    return add_placed(x, guid);
   auto info = opts.types->resource_type(x.type);
   resource_setup setup;
   setup.guid = guid;
@@ -122,18 +142,7 @@ caf::result<uint64_t> controller_state::add(add_resource& x) {
   if (!rm)
     return make_error(errc::aborted, "the resource manager of '" + x.name
                                          + "' could not be spawned");
-  auto e = std::make_unique<resource_entry>();
-  e->guid = guid;
-  e->name = x.name;
-  e->type = x.type;
-  e->rm = std::move(rm);
-  e->times.assign(resource_state_count, -1);
-  e->attrs = std::move(x.attrs);
-  e->restart = x.restart;
-  e->critical = attr_or<bool>(e->attrs, "critical", true);
-  e->hard_release = attr_or<bool>(e->attrs, "hard_release", false);
-  self->send(failures,
-             set_failure_policy{guid, e->name, e->critical, e->restart});
+  auto e = make_entry(guid, x, std::move(rm));
   names.emplace(e->name, guid);
   entries.emplace_back(std::move(e));
   return guid;
@@ -277,8 +286,9 @@ controller_state::conditions(const get_conditions& x) {
 namespace {
 
 resource_info make_info(const resource_entry& e) {
-  return resource_info{e.guid,        e.name,  e.type,  e.state,    e.attrs,
-                       e.connections, e.times, e.error, e.critical, e.restarts};
+  return resource_info{e.guid,     e.name,        e.type,  e.state,
+                       e.attrs,    e.connections, e.times, e.error,
+                       e.critical, e.restarts,    e.node};
 }
 
 } // namespace
@@ -340,6 +350,9 @@ controller_actor::behavior_type controller(controller_pointer self, runtime* rt,
   auto& st = self->state;
   st.init(self, rt, std::move(opts), fm);
   self->send(fm, attach_controller{caf::actor_cast<caf::actor>(self)});
+  if (st.opts.cluster)
+    self->send(st.opts.cluster, caf::join_atom::value, node_events_atom::value,
+               caf::actor_cast<caf::actor>(self));
   self->set_down_handler(
       [self](caf::down_msg& x) { self->state.on_rm_down(x); });
   self->set_error_handler([](caf::error& err) {
@@ -381,6 +394,10 @@ controller_actor::behavior_type controller(controller_pointer self, runtime* rt,
       [self](const abort_experiment& x) { self->state.on_abort(x); },
       [self](task_due) { self->state.on_task_due(); },
       [self](resource_update& x) { self->state.on_update(x); },
+      [self](const node_lost& x) { self->state.on_node_lost(x); },
+      [](const node_joined& x) {
+        log::info("experiment controller: node '{}' joined", x.node);
+      },
   };
 }
 

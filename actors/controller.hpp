@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "troupe/actors/failure_manager.hpp"
+#include "troupe/actors/node.hpp"
 #include "troupe/messages/experiment.hpp"
 #include "troupe/runtime/experiment/registry.hpp"
 
@@ -42,7 +43,10 @@ using controller_actor = caf::typed_actor<
     caf::replies_to<shutdown_experiment>::with<void>,
     caf::replies_to<get_report>::with<experiment_report>,
     caf::reacts_to<abort_experiment>, caf::reacts_to<task_due>,
-    caf::reacts_to<resource_update>>;
+    caf::reacts_to<resource_update>,
+    /// From the node actor of `experiment_options::cluster`: resources
+    /// placed on a lost node fail.
+    caf::reacts_to<node_lost>, caf::reacts_to<node_joined>>;
 
 /// How an experiment is set up.
 struct experiment_options {
@@ -58,6 +62,10 @@ struct experiment_options {
   /// The monitor (a `monitor_actor`) resources add their points to, e.g.
   /// a replay's position; none when invalid.
   caf::actor monitor;
+  /// The node actor of the cluster this process is part of (see
+  /// `cluster::handle`): resources with a `node` are placed through it and
+  /// its node events reach the controller. Null: everything runs here.
+  node_actor cluster;
 };
 
 /// The two actors of an experiment.

@@ -8,6 +8,8 @@
 #include "troupe/actors/resource.hpp"
 #include "troupe/runtime/log.hpp"
 
+#include <caf/exit_reason.hpp>
+
 namespace troupe::detail {
 
 namespace {
@@ -324,7 +326,10 @@ void controller_state::on_update(resource_update& x) {
     return; // nothing changes after RELEASED
   auto prev = e->state;
   e->state = x.state;
-  e->times = std::move(x.times_ns);
+  if (e->node.empty())
+    e->times = std::move(x.times_ns);
+  else
+    stamp_remote_times(*e, std::move(x.times_ns));
   if (!x.error.empty())
     e->error = std::move(x.error);
   e->start_in_flight = false;
@@ -379,10 +384,21 @@ void controller_state::on_rm_down(const caf::down_msg& x) {
     e.rm = nullptr;
     if (e.state != resource_state::released
         && e.state != resource_state::failed) {
-      e.error = "its resource manager stopped: " + to_text(x.reason);
+      // A placed manager becomes unreachable when its node goes; the node
+      // actor may tell about the loss only after CAF did.
+      bool unreachable
+          = !e.node.empty()
+            && x.reason == caf::exit_reason::remote_link_unreachable;
+      if (unreachable)
+        e.error = to_text(
+            make_error(errc::node_lost, "node '" + e.node
+                                            + "' lost: the connection to it "
+                                              "closed"));
+      else
+        e.error = "its resource manager stopped: " + to_text(x.reason);
       e.state = resource_state::failed;
       e.times[static_cast<size_t>(resource_state::failed)] = now_ns();
-      on_failure(e);
+      on_failure(e, unreachable ? "node_lost" : "resource_failed");
     }
     fire_watchers(e.guid);
     if (releasing)
@@ -393,15 +409,17 @@ void controller_state::on_rm_down(const caf::down_msg& x) {
 
 // -- failures -----------------------------------------------------------------
 
-void controller_state::on_failure(resource_entry& e) {
+void controller_state::on_failure(resource_entry& e, const std::string& code) {
   e.failure_open = true;
   failure_report report;
   report.origin.kind = "resource";
   report.origin.guid = e.guid;
   report.origin.name = e.name;
+  if (!e.node.empty())
+    report.origin.node = e.node;
   if (e.type == "agent")
     report.origin.agent = e.name;
-  report.code = "resource_failed";
+  report.code = code;
   report.text = e.error;
   auto guid = e.guid;
   self->request(failures, caf::infinite, std::move(report))
@@ -442,10 +460,24 @@ void controller_state::on_decision(uint64_t guid, const failure_decision& d) {
     check_released();
 }
 
+void controller_state::resume_after_restart(resource_entry& e,
+                                            uint32_t attempt) {
+  e.failure_open = false;
+  e.restarts = attempt;
+  request_action(e, resource_action::deploy);
+  request_action(e, resource_action::start);
+  if (!e.conditions[index_of(resource_action::stop)].empty())
+    request_action(e, resource_action::stop);
+}
+
 void controller_state::restart(resource_entry& e, uint32_t attempt) {
   auto guid = e.guid;
-  if (!e.rm)
+  if (!e.rm) {
+    // Its manager went with its node: a new one there, if the node is back.
+    if (!e.node.empty())
+      redeploy(e, attempt);
     return;
+  }
   self->request(caf::actor_cast<resource_actor>(e.rm), caf::infinite,
                 reset_resource{})
       .then(
@@ -453,12 +485,7 @@ void controller_state::restart(resource_entry& e, uint32_t attempt) {
             auto e = find(guid);
             if (e == nullptr || aborted || releasing || ended)
               return;
-            e->failure_open = false;
-            e->restarts = attempt;
-            request_action(*e, resource_action::deploy);
-            request_action(*e, resource_action::start);
-            if (!e->conditions[index_of(resource_action::stop)].empty())
-              request_action(*e, resource_action::stop);
+            resume_after_restart(*e, attempt);
           },
           [this, guid](caf::error& err) {
             log::warning("restart of guid {} refused: {}", guid, to_text(err));

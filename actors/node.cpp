@@ -330,6 +330,9 @@ node_actor::behavior_type node_impl(node_pointer self, runtime* rt,
                                 + "': " + to_text(result.error()));
         return std::move(*result);
       },
+      [self](caf::spawn_atom, place_resource& req) {
+        return host_resource(self, req);
+      },
       // -- local API
       // ------------------------------------------------------------
       [self](caf::connect_atom, const std::string& host,
@@ -381,6 +384,9 @@ node_actor::behavior_type node_impl(node_pointer self, runtime* rt,
                 },
                 [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
         return rp;
+      },
+      [self](caf::spawn_atom, const std::string& node, place_resource& req) {
+        return place_on(self, node, req);
       },
       [self](caf::join_atom, node_events_atom, const caf::actor& who) {
         if (!who)

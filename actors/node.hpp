@@ -42,6 +42,9 @@ using node_actor = caf::typed_actor<
     caf::reacts_to<caf::join_atom, node_address>,
     /// Spawns an agent of a catalog type here; replies with its handle.
     caf::replies_to<caf::spawn_atom, spawn_request>::with<caf::actor>,
+    /// Hosts the manager of a resource an experiment placed here; replies
+    /// with its handle.
+    caf::replies_to<caf::spawn_atom, place_resource>::with<caf::actor>,
     // -- local API
     // --------------------------------------------------------------
     /// Dials `host:port`, authenticates and exchanges hellos; replies with the
@@ -52,6 +55,10 @@ using node_actor = caf::typed_actor<
     /// which is also entered in the local directory at once.
     caf::replies_to<caf::spawn_atom, std::string,
                     spawn_request>::with<caf::actor>,
+    /// Places a resource manager on the named node (this one included);
+    /// replies with its handle.
+    caf::replies_to<caf::spawn_atom, std::string,
+                    place_resource>::with<caf::actor>,
     /// Sends `node_joined` / `node_lost` events to the actor from now on.
     caf::reacts_to<caf::join_atom, node_events_atom, caf::actor>,
     /// Lists the connected peers.

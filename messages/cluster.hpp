@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "troupe/messages/core.hpp"
+#include "troupe/messages/experiment.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -212,6 +213,30 @@ typename Inspector::result_type inspect(Inspector& f, spawn_request& x) {
            x.params, x.detached);
 }
 
+/// Asks a node to host the resource manager of a resource placed there by
+/// an experiment. Sent by the experiment controller to its local node actor
+/// with the target node's name in front (`(spawn_atom, std::string node,
+/// place_resource)`), which passes it on as `(spawn_atom, place_resource)`
+/// to that node's node actor. The node spawns a manager of resource type
+/// `type` from its own registry (see `catalog::resource_types`); the reply
+/// is the manager's handle. The manager reports to `controller` exactly as
+/// a local one does. Errors: `not_found` (no such node or type there),
+/// `invalid_config` (the node's type takes other attributes).
+struct place_resource {
+  uint64_t guid = 0;
+  std::string name;
+  std::string type;
+  attributes attrs;
+  std::vector<resource_peer> peers;
+  caf::actor controller;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, place_resource& x) {
+  return f(caf::meta::type_name("troupe::place_resource"), x.guid, x.name,
+           x.type, x.attrs, x.peers, x.controller);
+}
+
 // -- node events --------------------------------------------------------------
 
 /// A peer connected (or came back: `rejoined`). Sent by the node actor to
@@ -327,6 +352,7 @@ CAF_ADD_TYPE_ID(troupe_cluster, (std::vector<troupe::node_status>))
 CAF_ADD_TYPE_ID(troupe_cluster, (troupe::pool_result))
 CAF_ADD_TYPE_ID(troupe_cluster, (troupe::work_output))
 CAF_ADD_TYPE_ID(troupe_cluster, (std::vector<caf::message>))
+CAF_ADD_TYPE_ID(troupe_cluster, (troupe::place_resource))
 CAF_ADD_TYPE_ID(troupe_cluster, (troupe::socket_handoff))
 
 CAF_END_TYPE_ID_BLOCK(troupe_cluster)

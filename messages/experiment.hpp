@@ -140,18 +140,22 @@ typename Inspector::result_type inspect(Inspector& f, resource_peer& x) {
 /// a registered type. Reply: its guid (`uint64_t`). Errors: `not_found`
 /// (unknown type), `unsupported` (type not part of this build),
 /// `duplicate_name`, `invalid_config` (unknown attribute or wrong value
-/// type).
+/// type). `node` places the resource on a node of the controller's cluster
+/// (empty: in the controller's own process); then also `not_found` (no
+/// such node connected, or the node lacks the type) and `unsupported` (the
+/// controller has no cluster).
 struct add_resource {
   std::string type;
   std::string name;
   attributes attrs;
   restart_policy restart;
+  std::string node;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, add_resource& x) {
   return f(caf::meta::type_name("troupe::add_resource"), x.type, x.name,
-           x.attrs, x.restart);
+           x.attrs, x.restart, x.node);
 }
 
 /// Sent to the controller: reply is the attribute's value
@@ -396,13 +400,15 @@ struct resource_info {
   std::string error;
   bool critical = true;
   uint32_t restarts = 0;
+  /// The node it is placed on; empty: the controller's process.
+  std::string node;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, resource_info& x) {
   return f(caf::meta::type_name("troupe::resource_info"), x.guid, x.name,
            x.type, x.state, x.attrs, x.connections, x.times_ns, x.error,
-           x.critical, x.restarts);
+           x.critical, x.restarts, x.node);
 }
 
 /// Sent to the controller: reply is every registered resource

@@ -40,9 +40,13 @@ struct resource_entry {
   uint64_t guid = 0;
   std::string name;
   std::string type;
+  /// The node hosting the resource manager; empty: this process.
+  std::string node;
   caf::actor rm;
   resource_state state = resource_state::new_;
   std::vector<int64_t> times;
+  /// Placed resources: the times as the node's clock gave them.
+  std::vector<int64_t> remote_times;
   std::string error;
   attributes attrs;
   guid_list connections;
@@ -180,6 +184,22 @@ public:
 
   void on_rm_down(const caf::down_msg& x);
 
+  // -- placement on nodes (controller_placement.cpp) ------------------------
+
+  /// Registers a resource whose manager runs on node `x.node`: the guid is
+  /// reserved at once, the entry made when the node answers.
+  caf::result<uint64_t> add_placed(add_resource& x, uint64_t guid);
+
+  /// Every resource on the lost node FAILED with `errc::node_lost`.
+  void on_node_lost(const node_lost& x);
+
+  /// Spawns the manager of a placed resource whose node was lost again on
+  /// that node (a restart); a node that is not back fails it anew.
+  void redeploy(resource_entry& e, uint32_t attempt);
+
+  /// Takes the times of a placed resource's update on this clock.
+  void stamp_remote_times(resource_entry& e, std::vector<int64_t> remote);
+
   caf::result<void> end();
 
   caf::result<void> shutdown();
@@ -197,6 +217,13 @@ public:
 
   /// "'name' (guid N)" for messages.
   std::string label(const resource_entry& e) const;
+
+  /// A new entry for a registered resource managed by `rm`.
+  std::unique_ptr<resource_entry> make_entry(uint64_t guid, add_resource& x,
+                                             caf::actor rm);
+
+  /// A FAILED resource restarts: back to the deploy (and start) it had.
+  void resume_after_restart(resource_entry& e, uint32_t attempt);
 
   self_pointer self = nullptr;
   runtime* rt = nullptr;
@@ -259,7 +286,10 @@ private:
 
   void run_task(task_entry& t);
 
-  void on_failure(resource_entry& e);
+  /// Reports `e`'s failure to the failure manager (`code`: "resource_failed"
+  /// or "node_lost").
+  void on_failure(resource_entry& e,
+                  const std::string& code = "resource_failed");
 
   void on_decision(uint64_t guid, const failure_decision& d);
 

@@ -13,6 +13,20 @@ void catalog::configure(config& cfg) const {
     add(cfg);
 }
 
+catalog& catalog::set_resource_types(std::shared_ptr<const registry> types) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  resource_types_ = std::move(types);
+  return *this;
+}
+
+std::shared_ptr<const registry> catalog::resource_types() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (!resource_types_)
+    resource_types_
+        = std::make_shared<const registry>(registry::with_builtins());
+  return resource_types_;
+}
+
 bool catalog::has_agent(const std::string& type) const {
   std::lock_guard<std::mutex> guard{mtx_};
   return agents_.count(type) > 0;

@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <type_traits>
@@ -10,6 +11,7 @@
 #include "troupe/messages/cluster.hpp"
 #include "troupe/messages/errors.hpp"
 #include "troupe/runtime/config.hpp"
+#include "troupe/runtime/experiment/registry.hpp"
 #include "troupe/runtime/runtime.hpp"
 
 #include <caf/expected.hpp>
@@ -76,6 +78,14 @@ public:
     return *this;
   }
 
+  /// The resource types this process hosts for experiments that place
+  /// resources here (`place_resource`); by default the built-in ones.
+  /// Users' binaries that add resource or agent types pass their registry.
+  catalog& set_resource_types(std::shared_ptr<const registry> types);
+
+  /// The registry set with `set_resource_types`, or the built-in types.
+  std::shared_ptr<const registry> resource_types() const;
+
   /// Registers every message block with `cfg`.
   void configure(config& cfg) const;
 
@@ -93,6 +103,7 @@ private:
   mutable std::mutex mtx_;
   std::vector<std::function<void(config&)>> blocks_;
   std::map<std::string, factory> agents_;
+  mutable std::shared_ptr<const registry> resource_types_;
 };
 
 } // namespace troupe

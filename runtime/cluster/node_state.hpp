@@ -160,4 +160,14 @@ caf::error open_session(node_pointer self, const node_hello& hello,
 void lose_peer(node_pointer self, std::string name, const std::string& why,
                bool graceful);
 
+// -- placement (placement.cpp) ------------------------------------------------
+
+/// Spawns the manager of a resource placed on this node, with this node's
+/// resource types (`catalog::resource_types`).
+caf::result<caf::actor> host_resource(node_pointer self, place_resource& req);
+
+/// Places a resource manager on `node` (this node's own name works too).
+caf::result<caf::actor> place_on(node_pointer self, const std::string& node,
+                                 place_resource& req);
+
 } // namespace troupe::detail

@@ -200,7 +200,12 @@ void parse_resource(const toml::table& tbl, const std::string& field,
       continue;
     if (key == "connect")
       res.connect = as_names(kvp.second, field + ".connect");
-    else if (key == "restart")
+    else if (key == "node") {
+      res.node = as_string(kvp.second, field + ".node");
+      res.node_line = line_of(kvp.second);
+      if (res.node.empty())
+        refuse(res.node_line, field + ".node", "empty");
+    } else if (key == "restart")
       res.restart = parse_restart(kvp.second, field + ".restart");
     else
       res.attrs.emplace(key, to_value(kvp.second, field + "." + key));
@@ -278,6 +283,60 @@ void parse_group(const toml::table& tbl, const std::string& field,
   result.groups.push_back(std::move(g));
 }
 
+/// "host:port" with a port in [1, 65535].
+bool is_host_port(const std::string& text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()
+      || colon + 6 < text.size())
+    return false;
+  auto port = text.substr(colon + 1);
+  if (!std::all_of(port.begin(), port.end(),
+                   [](unsigned char c) { return std::isdigit(c); }))
+    return false;
+  auto value = std::stoul(port);
+  return value >= 1 && value <= 65535;
+}
+
+void parse_node(const toml::table& tbl, const std::string& field,
+                description& result) {
+  only_keys(
+      tbl, field,
+      {"name", "address", "secret_file", "tls_cert", "tls_key", "tls_ca"});
+  node_desc n;
+  n.line = line_of(tbl);
+  auto need = [&](const char* key) -> const toml::node& {
+    auto x = tbl.get(key);
+    if (x == nullptr)
+      refuse(n.line, field + "." + key, "missing");
+    return *x;
+  };
+  auto& name = need("name");
+  n.name = as_string(name, field + ".name");
+  if (n.name.empty())
+    refuse(line_of(name), field + ".name", "empty");
+  auto& address = need("address");
+  n.address = as_string(address, field + ".address");
+  if (!is_host_port(n.address))
+    refuse(line_of(address), field + ".address",
+           "'" + n.address + "' is not HOST:PORT");
+  auto optional = [&](const char* key, std::string& out) {
+    if (auto x = tbl.get(key)) {
+      out = as_string(*x, field + "." + key);
+      if (out.empty())
+        refuse(line_of(*x), field + "." + key, "empty");
+    }
+  };
+  optional("secret_file", n.secret_file);
+  optional("tls_cert", n.tls_cert);
+  optional("tls_key", n.tls_key);
+  optional("tls_ca", n.tls_ca);
+  auto tls_parts = !n.tls_cert.empty() + !n.tls_key.empty() + !n.tls_ca.empty();
+  if (tls_parts != 0 && tls_parts != 3)
+    refuse(n.line, field + ".tls_cert",
+           "TLS needs all of tls_cert, tls_key and tls_ca");
+  result.nodes.push_back(std::move(n));
+}
+
 } // namespace
 
 caf::expected<description> parse_description(std::string_view text,
@@ -291,7 +350,7 @@ caf::expected<description> parse_description(std::string_view text,
   try {
     auto root = toml::parse(text, file);
     only_keys(root, "top level",
-              {"experiment", "resource", "condition", "group"});
+              {"experiment", "resource", "condition", "group", "node"});
     description result;
     parse_experiment(root, result);
     each_table(root, "resource", [&](auto& tbl, auto& field) {
@@ -303,6 +362,8 @@ caf::expected<description> parse_description(std::string_view text,
     each_table(root, "group", [&](auto& tbl, auto& field) {
       parse_group(tbl, field, result);
     });
+    each_table(root, "node",
+               [&](auto& tbl, auto& field) { parse_node(tbl, field, result); });
     if (auto err = detail::check_references(result))
       return fail(err->line, err->field, err->what);
     return result;
@@ -376,6 +437,8 @@ std::string save_description(const description& x) {
       put_value(tbl, kvp.first, kvp.second);
     if (!res.connect.empty())
       tbl.insert("connect", names(res.connect));
+    if (!res.node.empty())
+      tbl.insert("node", res.node);
     if (res.restart.max_restarts > 0) {
       toml::table rp;
       rp.insert("max", static_cast<int64_t>(res.restart.max_restarts));
@@ -412,6 +475,23 @@ std::string save_description(const description& x) {
   }
   if (!groups.empty())
     root.insert("group", std::move(groups));
+  toml::array nodes;
+  for (auto& n : x.nodes) {
+    toml::table tbl;
+    tbl.insert("name", n.name);
+    tbl.insert("address", n.address);
+    auto optional = [&](const char* key, const std::string& value) {
+      if (!value.empty())
+        tbl.insert(key, value);
+    };
+    optional("secret_file", n.secret_file);
+    optional("tls_cert", n.tls_cert);
+    optional("tls_key", n.tls_key);
+    optional("tls_ca", n.tls_ca);
+    nodes.push_back(std::move(tbl));
+  }
+  if (!nodes.empty())
+    root.insert("node", std::move(nodes));
   std::ostringstream out;
   out << root << '\n';
   return out.str();

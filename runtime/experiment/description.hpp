@@ -28,6 +28,16 @@
 //   [[group]]
 //   resources = ["a", "b"]
 //   wait_all_ready = false
+//
+//   [[node]]                 # a node of the cluster to place resources on
+//   name = "n1"              # must be the name the node was started with
+//   address = "10.0.0.2:4242"
+//   secret_file = "cluster.key"   # relative to the experiment file
+//   tls_cert = "ctl.pem"     # optional mutual TLS: all three or none
+//   tls_key = "ctl.key"
+//   tls_ca = "ca.pem"
+//
+//   [[resource]] ... node = "n1"   # runs on node n1 (default: here)
 
 #include <map>
 #include <optional>
@@ -51,6 +61,22 @@ struct resource_desc {
   attributes attrs;
   std::vector<std::string> connect;
   restart_policy restart;
+  /// The `[[node]]` it runs on; empty: the controller's process.
+  std::string node;
+  size_t line = 0;
+  size_t node_line = 0;
+};
+
+/// A node of the cluster that resources may be placed on. Paths are as
+/// written (relative ones are relative to the experiment file).
+struct node_desc {
+  std::string name;
+  /// "host:port".
+  std::string address;
+  std::string secret_file;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_ca;
   size_t line = 0;
 };
 
@@ -77,6 +103,7 @@ struct description {
   std::vector<resource_desc> resources;
   std::vector<condition_desc> conditions;
   std::vector<group_desc> groups;
+  std::vector<node_desc> nodes;
 };
 
 namespace detail {
@@ -120,7 +147,8 @@ register_description(Requester& r, const controller_actor& ctl,
   std::map<std::string, uint64_t> guids;
   for (auto& res : x.resources) {
     auto guid = r.template request<uint64_t>(
-        ctl, add_resource{res.type, res.name, res.attrs, res.restart});
+        ctl,
+        add_resource{res.type, res.name, res.attrs, res.restart, res.node});
     if (!guid)
       return std::move(guid.error());
     guids.emplace(res.name, *guid);

@@ -105,7 +105,49 @@ private:
 
 } // namespace
 
+namespace {
+
+/// Node names are unique, every placement names a listed node, and every
+/// node uses the credentials of the first (the controller holds one set).
+std::optional<field_error> check_nodes(const description& x) {
+  std::map<std::string, size_t> index;
+  std::string listed;
+  for (size_t i = 0; i < x.nodes.size(); ++i) {
+    auto& n = x.nodes[i];
+    auto field = "node[" + std::to_string(i) + "]";
+    auto [pos, added] = index.emplace(n.name, i);
+    if (!added)
+      return field_error{n.line, field + ".name",
+                         "duplicate node name '" + n.name + "' (first at line "
+                             + std::to_string(x.nodes[pos->second].line) + ")"};
+    auto& first = x.nodes.front();
+    if (n.secret_file != first.secret_file)
+      return field_error{n.line, field + ".secret_file",
+                         "every node must use the same secret_file (the "
+                         "controller holds one secret)"};
+    if (n.tls_cert != first.tls_cert || n.tls_key != first.tls_key
+        || n.tls_ca != first.tls_ca)
+      return field_error{n.line, field + ".tls_cert",
+                         "every node must use the same TLS files (the "
+                         "controller holds one certificate)"};
+    listed += (listed.empty() ? "" : ", ") + n.name;
+  }
+  for (size_t i = 0; i < x.resources.size(); ++i) {
+    auto& res = x.resources[i];
+    if (!res.node.empty() && index.count(res.node) == 0)
+      return field_error{
+          res.node_line, "resource[" + std::to_string(i) + "].node",
+          "no node named '" + res.node + "' (listed: "
+              + (listed.empty() ? "none; add a [[node]] table" : listed) + ")"};
+  }
+  return std::nullopt;
+}
+
+} // namespace
+
 std::optional<field_error> check_references(const description& x) {
+  if (auto err = check_nodes(x))
+    return err;
   std::map<std::string, size_t> index;
   for (size_t i = 0; i < x.resources.size(); ++i) {
     auto& res = x.resources[i];

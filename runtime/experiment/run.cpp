@@ -12,6 +12,7 @@
 #include "troupe/runtime/config.hpp"
 #include "troupe/runtime/experiment/description.hpp"
 #include "troupe/runtime/experiment/report.hpp"
+#include "troupe/runtime/experiment/run_nodes.hpp"
 #include "troupe/runtime/monitor/builtin_points.hpp"
 #include "troupe/runtime/monitor/json.hpp"
 #include "troupe/runtime/monitor/metrics_server.hpp"
@@ -145,6 +146,14 @@ std::optional<nlohmann::json> finish_monitor(blocking_requester& req,
   return to_json(*snap);
 }
 
+/// Prints a `bad_input` error without its code; returns exit status 2.
+int bad_file(const caf::error& e, std::ostream& err) {
+  auto text = to_text(e);
+  auto colon = text.find(": ");
+  err << (colon == std::string::npos ? text : text.substr(colon + 2)) << '\n';
+  return 2;
+}
+
 } // namespace
 
 void tune_for_experiments(config& cfg) {
@@ -166,11 +175,8 @@ int run_experiment_file(const std::string& file, const run_options& opts,
     return 2;
   }
   auto desc = load_description(file, *types);
-  if (!desc) {
-    auto text = to_text(desc.error());
-    err << text.substr(text.find(": ") + 2) << '\n';
-    return 2;
-  }
+  if (!desc)
+    return bad_file(desc.error(), err);
   auto exp_id = desc->exp_id.empty() ? make_experiment_id() : desc->exp_id;
   auto run_id = make_run_id();
   auto base = opts.run_dir.empty() ? fs::temp_directory_path() / "troupe"
@@ -190,7 +196,33 @@ int run_experiment_file(const std::string& file, const run_options& opts,
   config cfg;
   tune_for_experiments(cfg);
   types->configure(cfg);
+  // Resources placed on nodes: join them before anything is registered.
+  std::optional<cluster_options> copts;
+  if (!desc->nodes.empty()) {
+    auto opts = detail::node_options(*desc, file);
+    if (!opts)
+      return bad_file(opts.error(), err);
+    copts = std::move(*opts);
+    catalog::global().configure(cfg);
+    if (auto e = enable_cluster(cfg, *copts)) {
+      err << "troupe run: " << to_text(e) << '\n';
+      return 2;
+    }
+  }
   runtime rt{cfg};
+  std::optional<cluster> nodes;
+  if (copts) {
+    auto started = cluster::start(rt, *copts);
+    if (!started) {
+      err << "troupe run: " << to_text(started.error()) << '\n';
+      return 2;
+    }
+    nodes.emplace(std::move(*started));
+    if (auto e = detail::connect_nodes(*nodes, *desc, file))
+      return bad_file(e, err);
+    out << "troupe run: joined " << desc->nodes.size() << " node"
+        << (desc->nodes.size() == 1 ? "" : "s") << '\n';
+  }
   experiment_options eo;
   eo.exp_id = exp_id;
   eo.run_id = folder.filename().string();
@@ -204,6 +236,8 @@ int run_experiment_file(const std::string& file, const run_options& opts,
   }
   rm.mon = *mon;
   eo.monitor = caf::actor_cast<caf::actor>(rm.mon);
+  if (nodes)
+    eo.cluster = nodes->handle();
   auto handles = spawn_experiment(rt, eo);
   if (auto e = start_views(rt, rm, handles, opts, out)) {
     err << "troupe run: " << to_text(e) << '\n';
@@ -245,6 +279,8 @@ int run_experiment_file(const std::string& file, const run_options& opts,
   write_file(folder / "report.json", json, err);
   if (!opts.report_path.empty())
     write_file(opts.report_path, json, err);
+  if (nodes)
+    nodes->leave();
   out << "troupe run: " << report->state << " (failure level "
       << to_string(report->level) << "); run folder " << folder.string()
       << '\n';

@@ -396,7 +396,7 @@ TEST_CASE_FIXTURE(experiment_fixture, "N16: shutdown drops pending tasks and "
 TEST_CASE_FIXTURE(experiment_fixture,
                   "N16: a failed controller says so on shutdown") {
   auto a = add("sim", "a");
-  CHECK(!request<uint64_t>(ctl, add_resource{"broken", "b", {}, {}}));
+  CHECK(!request<uint64_t>(ctl, add_resource{"broken", "b", {}, {}, {}}));
   CHECK(failures().level == failure_level::ec_failure);
   auto done = later(shutdown_experiment{});
   REQUIRE(done->has_value());
@@ -563,22 +563,25 @@ TEST_CASE_FIXTURE(experiment_fixture, "N22: traces") {
 
 TEST_CASE_FIXTURE(experiment_fixture, "registering refuses bad input") {
   CHECK(
-      code_of(request<uint64_t>(ctl, add_resource{"nope", "x", {}, {}}).error())
+      code_of(
+          request<uint64_t>(ctl, add_resource{"nope", "x", {}, {}, {}}).error())
       == errc::not_found);
-  CHECK(code_of(
-            request<uint64_t>(ctl, add_resource{"replay", "x", {}, {}}).error())
+  CHECK(code_of(request<uint64_t>(ctl, add_resource{"replay", "x", {}, {}, {}})
+                    .error())
         == errc::invalid_config); // `paths` is required
   CHECK(code_of(
             request<uint64_t>(
                 ctl, add_resource{"sim",
                                   "x",
                                   attrs({{"colour", caf::config_value{"red"}}}),
+                                  {},
                                   {}})
                 .error())
         == errc::invalid_config);
   add("sim", "x");
   CHECK(
-      code_of(request<uint64_t>(ctl, add_resource{"sim", "x", {}, {}}).error())
+      code_of(
+          request<uint64_t>(ctl, add_resource{"sim", "x", {}, {}, {}}).error())
       == errc::duplicate_name);
 }
 

@@ -44,7 +44,7 @@ struct live_experiment {
     attributes attrs{{"command", caf::config_value{command}},
                      {"critical", caf::config_value{critical}},
                      {"stop_timeout", caf::config_value{std::string{"10s"}}}};
-    auto guid = ask<uint64_t>(add_resource{"process", name, attrs, {}});
+    auto guid = ask<uint64_t>(add_resource{"process", name, attrs, {}, {}});
     REQUIRE(guid);
     return *guid;
   }

@@ -143,11 +143,11 @@ figures run_once(size_t n, const std::string& app_type) {
     // Registration is pipelined: all messages out, then all answers in
     // (answers to asynchronous messages come back as ordinary messages).
     auto t_reg = clock_type::now();
-    ask_guid(troupe::add_resource{"node", "node", {}, {}});
+    ask_guid(troupe::add_resource{"node", "node", {}, {}, {}});
     for (size_t i = 0; i < n; ++i)
-      self->send(
-          h.controller,
-          troupe::add_resource{app_type, "app" + std::to_string(i), {}, {}});
+      self->send(h.controller,
+                 troupe::add_resource{
+                     app_type, "app" + std::to_string(i), {}, {}, {}});
     for (size_t i = 0; i < n; ++i)
       self->receive([](uint64_t) {},
                     [](caf::error& e) {

@@ -87,9 +87,14 @@ case "$cmd" in
     start_node victim "${secret[@]}"
     start_node guarded "${secret[@]}"
     start_node sleeper "${secret[@]}"
+    # Placement: resources run on `placed`; `doomed` and `doomed2` are
+    # killed under them.
+    start_node placed "${secret[@]}"
+    start_node doomed "${secret[@]}"
+    start_node doomed2 "${secret[@]}"
     start_node tls1 "${secret[@]}" --tls-cert "$dir/tls/node.pem" \
       --tls-key "$dir/tls/node.key" --tls-ca "$dir/tls/ca.pem"
-    for name in n1 n2 victim guarded sleeper tls1; do
+    for name in n1 n2 victim guarded sleeper placed doomed doomed2 tls1; do
       await_listening "$name"
     done
     ;;

@@ -286,7 +286,7 @@ public:
   uint64_t add(const std::string& type, const std::string& name,
                troupe::attributes xs = {}, troupe::restart_policy rp = {}) {
     auto guid
-        = request<uint64_t>(ctl, troupe::add_resource{type, name, xs, rp});
+        = request<uint64_t>(ctl, troupe::add_resource{type, name, xs, rp, {}});
     if (!guid)
       throw std::runtime_error("add " + name + ": "
                                + troupe::to_text(guid.error()));

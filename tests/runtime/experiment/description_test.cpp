@@ -278,3 +278,99 @@ TEST_CASE_FIXTURE(test::experiment_fixture,
           == (r.type == "node" ? resource_state::started
                                : resource_state::stopped));
 }
+
+// -- nodes and placement ------------------------------------------------------
+
+namespace {
+
+const char* placed = R"([[node]]
+name = "n1"
+address = "127.0.0.1:4242"
+secret_file = "cluster.key"
+
+[[node]]
+name = "n2"
+address = "edge.example:5000"
+secret_file = "cluster.key"
+
+[[resource]]
+name = "sensor"
+type = "process"
+command = "true"
+node = "n1"
+
+[[resource]]
+name = "here"
+type = "process"
+command = "true"
+)";
+
+} // namespace
+
+TEST_CASE("nodes and placement parse") {
+  auto desc = parse(placed);
+  REQUIRE(desc);
+  REQUIRE(desc->nodes.size() == 2);
+  CHECK(desc->nodes[0].name == "n1");
+  CHECK(desc->nodes[0].address == "127.0.0.1:4242");
+  CHECK(desc->nodes[0].secret_file == "cluster.key");
+  CHECK(desc->nodes[0].line == 1);
+  CHECK(desc->nodes[1].address == "edge.example:5000");
+  REQUIRE(desc->resources.size() == 2);
+  CHECK(desc->resources[0].node == "n1");
+  CHECK(desc->resources[0].node_line == 15);
+  CHECK(desc->resources[1].node.empty());
+  // `node` is the placement, not an attribute of the type.
+  CHECK(desc->resources[0].attrs.count("node") == 0);
+}
+
+TEST_CASE("nodes and placement survive save and load") {
+  auto desc = parse(placed);
+  REQUIRE(desc);
+  auto again = parse(save_description(*desc));
+  REQUIRE(again);
+  REQUIRE(again->nodes.size() == 2);
+  CHECK(again->nodes[1].name == "n2");
+  CHECK(again->nodes[1].address == "edge.example:5000");
+  CHECK(again->nodes[1].secret_file == "cluster.key");
+  CHECK(again->resources[0].node == "n1");
+  CHECK(again->resources[1].node.empty());
+}
+
+TEST_CASE("bad placement: one line naming file, line and field") {
+  std::string unknown = placed;
+  unknown.replace(unknown.find("node = \"n1\""), 11, "node = \"n9\"");
+  CHECK(error_of(unknown)
+        == "exp.toml:15: resource[0].node: no node named 'n9' (listed: n1, "
+           "n2)");
+  CHECK(error_of("[[resource]]\nname = \"a\"\ntype = \"process\"\n"
+                 "command = \"true\"\nnode = \"n1\"\n")
+        == "exp.toml:5: resource[0].node: no node named 'n1' (listed: none; "
+           "add a [[node]] table)");
+  CHECK(error_of("[[resource]]\nname = \"a\"\ntype = \"process\"\n"
+                 "command = \"true\"\nnode = 3\n")
+        == "exp.toml:5: resource[0].node: expected a string, got an integer");
+  CHECK(error_of("[[node]]\nname = \"n1\"\n")
+        == "exp.toml:1: node[0].address: missing");
+  CHECK(error_of("[[node]]\naddress = \"h:1\"\n")
+        == "exp.toml:1: node[0].name: missing");
+  CHECK(error_of("[[node]]\nname = \"n1\"\naddress = \"nowhere\"\n")
+        == "exp.toml:3: node[0].address: 'nowhere' is not HOST:PORT");
+  CHECK(error_of("[[node]]\nname = \"n1\"\naddress = \"h:70000\"\n")
+        == "exp.toml:3: node[0].address: 'h:70000' is not HOST:PORT");
+  CHECK(error_of("[[node]]\nname = \"n1\"\naddress = \"h:1\"\nport = 2\n")
+        == "exp.toml:4: node[0].port: unknown key");
+  CHECK(error_of("[[node]]\nname = \"n1\"\naddress = \"h:1\"\n"
+                 "tls_cert = \"c.pem\"\n")
+        == "exp.toml:1: node[0].tls_cert: TLS needs all of tls_cert, tls_key "
+           "and tls_ca");
+  CHECK(error_of("[[node]]\nname = \"n1\"\naddress = \"h:1\"\n"
+                 "[[node]]\nname = \"n1\"\naddress = \"h:2\"\n")
+        == "exp.toml:4: node[1].name: duplicate node name 'n1' (first at "
+           "line 1)");
+  CHECK(error_of("[[node]]\nname = \"n1\"\naddress = \"h:1\"\n"
+                 "secret_file = \"a\"\n"
+                 "[[node]]\nname = \"n2\"\naddress = \"h:2\"\n")
+        == "exp.toml:5: node[1].secret_file: every node must use the same "
+           "secret_file (the controller holds one secret)");
+}
