@@ -51,7 +51,10 @@ bool decode_hex(std::string_view text, std::string& out, std::string& error) {
     auto hi = hex_digit(text[i]);
     auto lo = hex_digit(text[i + 1]);
     bad |= hi | lo; // negative if any digit was bad
-    dst[i / 2] = static_cast<char>((hi << 4) | lo);
+    // Unsigned arithmetic: a bad digit (-1) must not shift a negative
+    // value; its byte is garbage anyway and the whole decode fails below.
+    dst[i / 2] = static_cast<char>((static_cast<unsigned>(hi) << 4)
+                                   | static_cast<unsigned>(lo));
   }
   if (bad < 0) {
     for (size_t i = 0; i < text.size(); ++i)
