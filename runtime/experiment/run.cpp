@@ -146,6 +146,27 @@ std::optional<nlohmann::json> finish_monitor(blocking_requester& req,
   return to_json(*snap);
 }
 
+/// Registers and deploys every resource of `desc`; returns their guids.
+caf::expected<guid_list> set_up(blocking_requester& req,
+                                const controller_actor& ctl,
+                                const description& desc) {
+  auto guids = register_description(req, ctl, desc);
+  if (!guids)
+    return std::move(guids.error());
+  if (auto e = deploy_description(req, ctl, desc, *guids))
+    return e;
+  guid_list all;
+  for (auto& kvp : *guids)
+    all.push_back(kvp.second);
+  return all;
+}
+
+/// Whether the failure policy has aborted the experiment of `ctl`.
+bool is_aborted(blocking_requester& req, const controller_actor& ctl) {
+  auto report = req.request<experiment_report>(ctl, get_report{});
+  return report && report->state == "aborted";
+}
+
 /// Prints a `bad_input` error without its code; returns exit status 2.
 int bad_file(const caf::error& e, std::ostream& err) {
   auto text = to_text(e);
@@ -244,27 +265,26 @@ int run_experiment_file(const std::string& file, const run_options& opts,
     return 2;
   }
   blocking_requester req{rt.system()};
-  auto guids = register_description(req, handles.controller, *desc);
-  if (!guids) {
-    err << file << ": " << to_text(guids.error()) << '\n';
-    return 2;
-  }
   out << "troupe run: experiment " << exp_id << ", run " << eo.run_id << ", "
       << desc->resources.size() << " resources\n";
-  if (auto e = deploy_description(req, handles.controller, *desc, *guids)) {
-    err << file << ": " << to_text(e) << '\n';
-    return 2;
+  auto all = set_up(req, handles.controller, *desc);
+  if (!all) {
+    // A failure policy (a critical monitor point, say) may abort the
+    // experiment while it is still being set up: that is a run that ended,
+    // reported like any other abort, not a bad file.
+    if (!is_aborted(req, handles.controller)) {
+      err << file << ": " << to_text(all.error()) << '\n';
+      return 2;
+    }
+  } else {
+    if (desc->duration.count() > 0)
+      caf::delayed_anon_send(handles.controller, desc->duration,
+                             end_experiment{});
+    auto finished = req.request<void>(
+        handles.controller, wait_for{resource_state::stopped, *all, 0});
+    if (finished)
+      out << "troupe run: " << to_text(finished) << '\n';
   }
-  if (desc->duration.count() > 0)
-    caf::delayed_anon_send(handles.controller, desc->duration,
-                           end_experiment{});
-  guid_list all;
-  for (auto& kvp : *guids)
-    all.push_back(kvp.second);
-  auto finished = req.request<void>(handles.controller,
-                                    wait_for{resource_state::stopped, all, 0});
-  if (finished)
-    out << "troupe run: " << to_text(finished) << '\n';
   auto monitor_json = finish_monitor(req, rm);
   auto shut = req.request<void>(handles.controller, shutdown_experiment{});
   if (shut)

@@ -492,8 +492,17 @@ bool monitor_core::stop() {
 void monitor_core::shut_down() {
   running_ = false;
   inbox_->close();
-  if (!pool_)
-    return;
+  if (pool_)
+    stop_pool();
+  // Polls often hold actor handles (the runtime's actors, the controller,
+  // this monitor itself): dropping them here breaks the cycles that would
+  // otherwise keep those actors, and this one, alive. Jobs still in
+  // flight hold their own reference.
+  for (auto& src : sources_)
+    src.fn.reset();
+}
+
+void monitor_core::stop_pool() {
   if (auto abandoned = pool_->stop(cfg_.shutdown_grace); abandoned > 0) {
     std::vector<std::string> busy;
     for (auto& src : sources_)

@@ -123,6 +123,9 @@ public:
   void shut_down();
 
 private:
+  /// Stops the poll workers, waiting `shutdown_grace` for busy ones.
+  void stop_pool();
+
   // -- registration helpers ---------------------------------------------------
 
   caf::error check_spec(const point_spec& spec, caf::timespan& period,

@@ -297,7 +297,10 @@ command = "sleep 60"
   CHECK(j["failures"][0]["origin"]["kind"] == "monitor");
   CHECK(j["failures"][0]["origin"]["name"] == "plant/boiler");
   CHECK(j["failures"][0]["decision"] == "abort");
-  CHECK(j["resources"][0]["state"] == "RELEASED");
+  // The alert may come before the resource is even registered (the first
+  // poll is at once): then there is none to release, and still exit 1.
+  for (auto& r : j["resources"])
+    CHECK(r["state"] == "RELEASED");
 }
 
 TEST_CASE("--metrics-port 0 serves the monitor on a free port") {
