@@ -16,6 +16,19 @@ namespace troupe {
 
 namespace {
 
+/// Fails the waiting request `id` in `waiting` (if still there) with a
+/// timeout error whose text `why` makes; returns whether it was there.
+template <class Waiting, class MakeText>
+bool expire(Waiting& waiting, uint64_t id, MakeText why) {
+  for (auto i = waiting.begin(); i != waiting.end(); ++i)
+    if (i->id == id) {
+      i->promise.deliver(make_error(errc::timeout, why()));
+      waiting.erase(i);
+      return true;
+    }
+  return false;
+}
+
 /// Kept bad records (all are counted; the list is for reports).
 constexpr size_t max_kept_bad = 1000;
 
@@ -368,35 +381,23 @@ buffer_actor::behavior_type buffer_impl(buffer_pointer self,
       },
       [self](buffer_timeout timeout) {
         auto& st = self->state;
-        for (auto i = st.pulls.begin(); i != st.pulls.end(); ++i) {
-          if (i->id != timeout.id)
-            continue;
-          i->promise.deliver(make_error(
-              errc::timeout,
-              "buffer: no record arrived within "
-                  + seconds_text(st.opts.pop_timeout) + " after "
-                  + std::to_string(st.records_served)
-                  + " served; raise pop_timeout (current value "
-                  + seconds_text(st.opts.pop_timeout) + ")"
-                  + (st.running ? "" : "; the buffer is not running")));
-          st.pulls.erase(i);
+        auto not_running = st.running ? "" : "; the buffer is not running";
+        if (expire(st.pulls, timeout.id, [&] {
+              return "buffer: no record arrived within "
+                     + seconds_text(st.opts.pop_timeout) + " after "
+                     + std::to_string(st.records_served)
+                     + " served; raise pop_timeout (current value "
+                     + seconds_text(st.opts.pop_timeout) + ")" + not_running;
+            }))
           return;
-        }
-        for (auto i = st.readies.begin(); i != st.readies.end(); ++i) {
-          if (i->id != timeout.id)
-            continue;
-          i->promise.deliver(make_error(
-              errc::timeout,
-              "buffer not ready (full or exhausted) within "
-                  + seconds_text(st.opts.ready_timeout) + " with "
-                  + std::to_string(st.store.size()) + " of "
-                  + std::to_string(st.opts.max_records)
-                  + " records stored; raise ready_timeout (current value "
-                  + seconds_text(st.opts.ready_timeout) + ")"
-                  + (st.running ? "" : "; the buffer is not running")));
-          st.readies.erase(i);
-          return;
-        }
+        expire(st.readies, timeout.id, [&] {
+          return "buffer not ready (full or exhausted) within "
+                 + seconds_text(st.opts.ready_timeout) + " with "
+                 + std::to_string(st.store.size()) + " of "
+                 + std::to_string(st.opts.max_records)
+                 + " records stored; raise ready_timeout (current value "
+                 + seconds_text(st.opts.ready_timeout) + ")" + not_running;
+        });
       },
   };
 }

@@ -114,24 +114,8 @@ public:
       case 0xc4: return read_sized<uint8_t>(out, &msgpack_reader::bin);
       case 0xc5: return read_sized<uint16_t>(out, &msgpack_reader::bin);
       case 0xc6: return read_sized<uint32_t>(out, &msgpack_reader::bin);
-      case 0xca: {
-        uint32_t bits = 0;
-        if (!big_endian(bits))
-          return false;
-        float x;
-        std::memcpy(&x, &bits, sizeof(x));
-        out.set_real(x);
-        return true;
-      }
-      case 0xcb: {
-        uint64_t bits = 0;
-        if (!big_endian(bits))
-          return false;
-        double x;
-        std::memcpy(&x, &bits, sizeof(x));
-        out.set_real(x);
-        return true;
-      }
+      case 0xca: return real<uint32_t, float>(out);
+      case 0xcb: return real<uint64_t, double>(out);
       case 0xcc: return unsigned_int<uint8_t>(out);
       case 0xcd: return unsigned_int<uint16_t>(out);
       case 0xce: return unsigned_int<uint32_t>(out);
@@ -224,6 +208,19 @@ private:
     if (!big_endian(x))
       return false;
     out.set_int(static_cast<Signed>(x));
+    return true;
+  }
+
+  /// An IEEE float stored big-endian in `sizeof(Bits)` bytes.
+  template <class Bits, class Real>
+  bool real(value& out) {
+    static_assert(sizeof(Bits) == sizeof(Real));
+    Bits bits = 0;
+    if (!big_endian(bits))
+      return false;
+    Real x;
+    std::memcpy(&x, &bits, sizeof(x));
+    out.set_real(x);
     return true;
   }
 

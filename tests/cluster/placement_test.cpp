@@ -112,6 +112,13 @@ std::string fresh_dir(const std::string& name) {
   return dir;
 }
 
+/// The `[[node]]` table of an experiment file for the test node `name`.
+std::string node_table(const std::string& name) {
+  return "[[node]]\nname = \"" + name + "\"\naddress = \""
+         + to_string(test::node_address(name)) + "\"\nsecret_file = \""
+         + test::secret_file() + "\"\n\n";
+}
+
 /// kill -9 of a fixture node; it is no longer the fixture's to stop.
 bool kill_node(const std::string& name) {
   auto pid_file = test::cluster_dir() + "/" + name + ".pid";
@@ -216,12 +223,7 @@ TEST_CASE("kill -9 of a node: its critical resource FAILED within 2 s and "
 TEST_CASE("troupe run places resources on the nodes the file lists") {
   auto dir = fresh_dir("place-run");
   auto file = dir + "/exp.toml";
-  auto node = [&](const std::string& name) {
-    return "[[node]]\nname = \"" + name + "\"\naddress = \""
-           + to_string(test::node_address(name)) + "\"\nsecret_file = \""
-           + test::secret_file() + "\"\n\n";
-  };
-  write_text(file, node("placed")
+  write_text(file, node_table("placed")
                        + "[[resource]]\nname = \"there\"\ntype = \"process\"\n"
                          "command = \"true\"\nnode = \"placed\"\n\n"
                          "[[resource]]\nname = \"here\"\ntype = \"process\"\n"
@@ -243,10 +245,8 @@ TEST_CASE("troupe run places resources on the nodes the file lists") {
 TEST_CASE("troupe run: an unknown node is refused before anything runs") {
   auto dir = fresh_dir("place-unknown");
   auto file = dir + "/exp.toml";
-  write_text(file, "[[node]]\nname = \"placed\"\naddress = \""
-                       + to_string(test::node_address("placed"))
-                       + "\"\nsecret_file = \"" + test::secret_file()
-                       + "\"\n\n[[resource]]\nname = \"x\"\n"
+  write_text(file, node_table("placed")
+                       + "[[resource]]\nname = \"x\"\n"
                          "type = \"process\"\ncommand = \"echo go > '"
                        + dir + "/ran'\"\nnode = \"elsewhere\"\n");
   auto rc
@@ -263,10 +263,8 @@ TEST_CASE("troupe run: an unknown node is refused before anything runs") {
 TEST_CASE("troupe run: kill -9 of a node aborts the experiment with exit 1") {
   auto dir = fresh_dir("place-kill");
   auto file = dir + "/exp.toml";
-  write_text(file, "[[node]]\nname = \"doomed2\"\naddress = \""
-                       + to_string(test::node_address("doomed2"))
-                       + "\"\nsecret_file = \"" + test::secret_file()
-                       + "\"\n\n[[resource]]\nname = \"victim\"\n"
+  write_text(file, node_table("doomed2")
+                       + "[[resource]]\nname = \"victim\"\n"
                          "type = \"process\"\ncommand = \"echo go > '"
                        + dir + "/started'; sleep 20\"\nnode = \"doomed2\"\n");
   auto run
