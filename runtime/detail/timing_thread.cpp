@@ -10,10 +10,6 @@ namespace troupe::detail {
 
 namespace {
 
-constexpr int64_t min_margin_ns = 15'000;
-constexpr int64_t max_margin_ns = 1'000'000;
-constexpr int64_t initial_margin_ns = 60'000;
-
 inline void cpu_relax() noexcept {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_ia32_pause();
@@ -28,7 +24,7 @@ timing_thread::timing_thread(lateness_histogram* publish_lateness,
     : publish_lateness_(publish_lateness),
       low_water_(std::move(low_water)),
       low_water_mark_(low_water_mark),
-      margin_(initial_margin_ns) {
+      margin_(spin_margin::initial_ns) {
   thread_ = std::thread{[this] {
     run();
   }};
@@ -66,14 +62,20 @@ size_t timing_thread::pending() const {
   return queue_.size();
 }
 
-void timing_thread::learn(int64_t oversleep_ns) noexcept {
-  // Exponential average of how late sleeps wake; the margin covers about
-  // three times that, so most deadlines are met by spinning, not sleeping.
-  average_oversleep_
-      += (std::max<int64_t>(oversleep_ns, 0) - average_oversleep_) / 8;
-  auto margin = std::clamp<int64_t>(3 * average_oversleep_ + min_margin_ns,
-                                    min_margin_ns, max_margin_ns);
-  margin_.store(margin, std::memory_order_relaxed);
+void spin_margin::learn(int64_t oversleep_ns) noexcept {
+  if (oversleep_ns < 0)
+    return; // woken early (a new head, a spurious wake-up): says nothing
+  samples_[count_++ % window] = oversleep_ns;
+  auto n = std::min(count_, window);
+  std::array<int64_t, window> sorted{};
+  std::copy_n(samples_.begin(), n, sorted.begin());
+  auto p90 = sorted.begin() + (n * 9) / 10;
+  std::nth_element(sorted.begin(), p90, sorted.begin() + n);
+  margin_ = std::clamp<int64_t>(*p90 + guard_ns, min_ns, max_ns);
+}
+
+int64_t spin_margin::for_gap(int64_t gap_ns) const noexcept {
+  return std::max<int64_t>(std::min(margin_, gap_ns / 4), 0);
 }
 
 void timing_thread::run() {
@@ -90,14 +92,18 @@ void timing_thread::run() {
       continue;
     }
     auto deadline = queue_.front().deadline_ns;
-    auto margin = margin_.load(std::memory_order_relaxed);
     auto now = now_ns();
+    auto margin = last_fire_ns_ == 0
+                      ? learned_margin_.learned()
+                      : learned_margin_.for_gap(deadline - last_fire_ns_);
     if (deadline - now > margin) {
       auto wake_at = deadline - margin;
       cv_.wait_until(guard,
                      clock::time_point{std::chrono::nanoseconds{wake_at}});
-      if (!queue_.empty() && queue_.front().deadline_ns == deadline)
-        learn(now_ns() - wake_at);
+      if (!queue_.empty() && queue_.front().deadline_ns == deadline) {
+        learned_margin_.learn(now_ns() - wake_at);
+        margin_.store(learned_margin_.learned(), std::memory_order_relaxed);
+      }
       continue; // re-check: the queue may have been cancelled meanwhile
     }
     auto x = std::move(queue_.front());
@@ -110,6 +116,7 @@ void timing_thread::run() {
     guard.unlock();
     while ((now = now_ns()) < x.deadline_ns)
       cpu_relax();
+    last_fire_ns_ = now;
     if (x.fire)
       x.fire();
     if (publish_lateness_ != nullptr)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -12,10 +13,41 @@
 
 namespace troupe::detail {
 
+/// Learns how far ahead of a deadline the timing thread must stop sleeping:
+/// the 90th percentile of how late its last `window` sleeps woke, plus a
+/// small guard. A percentile over a short window, not a mean, so that one
+/// stall of the machine (a sleep that wakes milliseconds late) neither
+/// sets the margin for long nor makes the thread spin for whole intervals.
+class spin_margin {
+public:
+  static constexpr size_t window = 32;
+  static constexpr int64_t guard_ns = 5'000;
+  static constexpr int64_t min_ns = 10'000;
+  static constexpr int64_t max_ns = 1'000'000;
+  static constexpr int64_t initial_ns = 60'000;
+
+  /// Records how late (ns) a sleep woke; an early wake-up is ignored.
+  void learn(int64_t oversleep_ns) noexcept;
+
+  /// The learned margin, ns.
+  int64_t learned() const noexcept { return margin_; }
+
+  /// The margin to use before a deadline `gap_ns` after the previous job
+  /// fired: the learned one, but never more than a quarter of the gap, so
+  /// the thread sleeps most of every interval (and keeps learning) even
+  /// when sleeps wake later than jobs are apart.
+  int64_t for_gap(int64_t gap_ns) const noexcept;
+
+private:
+  std::array<int64_t, window> samples_{};
+  size_t count_ = 0;
+  int64_t margin_ = initial_ns;
+};
+
 /// Fires jobs at precise steady-clock deadlines without burning a core: it
 /// sleeps (with minimal timer slack) until just before a deadline, then
 /// spins for the last few microseconds. The spin margin adapts to how late
-/// the sleeps actually wake up.
+/// the sleeps actually wake up (`spin_margin`).
 ///
 /// The owner pushes jobs in deadline order; `cancel` takes back every job
 /// not yet claimed and says exactly which were: a job is claimed (under the
@@ -76,9 +108,6 @@ public:
 private:
   void run();
 
-  /// Adjusts the margin from how late a sleep woke up.
-  void learn(int64_t oversleep_ns) noexcept;
-
   lateness_histogram* publish_lateness_;
   std::function<void()> low_water_;
   size_t low_water_mark_;
@@ -89,7 +118,8 @@ private:
   bool stop_ = false;
   std::atomic<uint64_t> fired_{0};
   std::atomic<int64_t> margin_;
-  int64_t average_oversleep_ = 0;
+  spin_margin learned_margin_;
+  int64_t last_fire_ns_ = 0;
   std::thread thread_;
 };
 

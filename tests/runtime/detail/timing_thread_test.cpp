@@ -118,3 +118,42 @@ TEST_CASE("the low-water callback asks for more, and once more when empty") {
   }
   CHECK(calls == 2); // at 2 left and at empty
 }
+
+TEST_CASE("the spin margin is the 90th percentile of recent oversleeps") {
+  troupe::detail::spin_margin m;
+  CHECK(m.learned() == troupe::detail::spin_margin::initial_ns);
+  for (int i = 1; i <= 10; ++i)
+    m.learn(i * 10'000); // 10 us .. 100 us
+  // The 90th percentile of ten sorted samples is the one at index 9,
+  // 100 us; the guard comes on top.
+  CHECK(m.learned() == 100'000 + troupe::detail::spin_margin::guard_ns);
+  // Early wake-ups say nothing about how late sleeps wake.
+  m.learn(-5'000);
+  CHECK(m.learned() == 100'000 + troupe::detail::spin_margin::guard_ns);
+}
+
+TEST_CASE("one stall of the machine does not pin the spin margin") {
+  troupe::detail::spin_margin m;
+  for (size_t i = 0; i < troupe::detail::spin_margin::window; ++i)
+    m.learn(50'000);
+  m.learn(40'000'000); // a 40 ms stall
+  CHECK(m.learned() == 50'000 + troupe::detail::spin_margin::guard_ns);
+  // Sleeps that keep waking late do raise it, up to the bound.
+  for (size_t i = 0; i < troupe::detail::spin_margin::window; ++i)
+    m.learn(5'000'000);
+  CHECK(m.learned() == troupe::detail::spin_margin::max_ns);
+  // ... and it comes back down once they wake on time again.
+  for (size_t i = 0; i < troupe::detail::spin_margin::window; ++i)
+    m.learn(20'000);
+  CHECK(m.learned() == 20'000 + troupe::detail::spin_margin::guard_ns);
+}
+
+TEST_CASE("the thread never spins for more than a quarter of the interval") {
+  troupe::detail::spin_margin m;
+  for (size_t i = 0; i < troupe::detail::spin_margin::window; ++i)
+    m.learn(900'000);
+  CHECK(m.learned() == 905'000);
+  CHECK(m.for_gap(1'000'000) == 250'000);
+  CHECK(m.for_gap(10'000'000) == 905'000);
+  CHECK(m.for_gap(-1) == 0);
+}
