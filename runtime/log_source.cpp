@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -78,6 +79,14 @@ bool parse_seconds(std::string_view text, int64_t& ns, std::string& error) {
   }
   if (digits == 0 || i != text.size())
     return fail();
+  // Nanoseconds are int64: about 292 years. More is no time of a log.
+  constexpr int64_t max_whole = INT64_MAX / 1'000'000'000 - 1;
+  if (whole > max_whole) {
+    error = "time '" + std::string{text.substr(0, 40)}
+            + "' is out of range (at most " + std::to_string(max_whole)
+            + " seconds)";
+    return false;
+  }
   for (int k = std::min(frac_digits, 9); k < 9; ++k)
     frac *= 10;
   ns = whole * 1'000'000'000 + frac + (round_up ? 1 : 0);

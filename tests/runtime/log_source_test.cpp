@@ -2,6 +2,7 @@
 #include <vector>
 
 #include "troupe/messages/errors.hpp"
+#include "troupe/runtime/detail/record_stream.hpp"
 #include "troupe/runtime/log_source.hpp"
 
 #include <doctest/doctest.h>
@@ -228,4 +229,23 @@ TEST_CASE("memory sources sort by time, stably") {
   CHECK(records[0].topic == "b");
   CHECK(records[1].topic == "a");
   CHECK(records[2].topic == "c");
+}
+
+TEST_CASE("MCL times parse to exact nanoseconds and refuse what does not fit") {
+  using troupe::detail::parse_seconds;
+  int64_t ns = 0;
+  std::string error;
+  CHECK(parse_seconds("0.1", ns, error));
+  CHECK(ns == 100'000'000);
+  CHECK(parse_seconds("12.0000000015", ns, error)); // rounds the 10th digit
+  CHECK(ns == 12'000'000'002);
+  CHECK(parse_seconds("9223372035.999999999", ns, error));
+  CHECK(ns == 9'223'372'035'999'999'999);
+  // Found by the fuzzer: whole seconds whose nanoseconds overflow int64.
+  CHECK(!parse_seconds("40506000102", ns, error));
+  CHECK(error
+        == "time '40506000102' is out of range (at most 9223372035 seconds)");
+  CHECK(!parse_seconds("99999999999999999999999", ns, error));
+  CHECK(!parse_seconds("1.5x", ns, error));
+  CHECK(error == "bad time '1.5x'");
 }
