@@ -59,7 +59,8 @@ TEST_CASE("the built-in types; a type known but not in this build") {
   CHECK(code_of(camera.error()) == errc::unsupported);
   CHECK(to_text(camera.error()).find("not part of this build")
         != std::string::npos);
-  // A later registration replaces the placeholder, once.
+  // Registering the real type then replaces the "not in this build" entry;
+  // a second registration is a duplicate.
   resource_type_info real;
   real.name = "camera";
   real.factory = [](caf::local_actor&, resource_setup) {
