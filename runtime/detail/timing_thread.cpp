@@ -23,8 +23,7 @@ timing_thread::timing_thread(lateness_histogram* publish_lateness,
                              size_t low_water_mark)
     : publish_lateness_(publish_lateness),
       low_water_(std::move(low_water)),
-      low_water_mark_(low_water_mark),
-      margin_(spin_margin::initial_ns) {
+      low_water_mark_(low_water_mark) {
   thread_ = std::thread{[this] {
     run();
   }};
@@ -93,17 +92,14 @@ void timing_thread::run() {
     }
     auto deadline = queue_.front().deadline_ns;
     auto now = now_ns();
-    auto margin = last_fire_ns_ == 0
-                      ? learned_margin_.learned()
-                      : learned_margin_.for_gap(deadline - last_fire_ns_);
+    // Before the first job, the "gap" is the whole clock: no cap.
+    auto margin = learned_margin_.for_gap(deadline - last_fire_ns_);
     if (deadline - now > margin) {
       auto wake_at = deadline - margin;
       cv_.wait_until(guard,
                      clock::time_point{std::chrono::nanoseconds{wake_at}});
-      if (!queue_.empty() && queue_.front().deadline_ns == deadline) {
+      if (!queue_.empty() && queue_.front().deadline_ns == deadline)
         learned_margin_.learn(now_ns() - wake_at);
-        margin_.store(learned_margin_.learned(), std::memory_order_relaxed);
-      }
       continue; // re-check: the queue may have been cancelled meanwhile
     }
     auto x = std::move(queue_.front());

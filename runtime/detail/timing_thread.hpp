@@ -94,11 +94,6 @@ public:
   /// Jobs waiting (not yet claimed).
   size_t pending() const;
 
-  /// Current spin margin in ns (for tests and reports).
-  int64_t margin_ns() const noexcept {
-    return margin_.load(std::memory_order_relaxed);
-  }
-
   static int64_t now_ns() noexcept {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(
                clock::now().time_since_epoch())
@@ -117,7 +112,6 @@ private:
   uint64_t claimed_ = 0;
   bool stop_ = false;
   std::atomic<uint64_t> fired_{0};
-  std::atomic<int64_t> margin_;
   spin_margin learned_margin_;
   int64_t last_fire_ns_ = 0;
   std::thread thread_;
