@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <unordered_map>
 #include <utility>
 
@@ -25,6 +26,9 @@ struct failure_state {
   };
 
   caf::actor controller;
+  /// An abort decided before a controller attached (a monitor alert may
+  /// come first); delivered on attach, so that no decision is lost.
+  std::optional<abort_experiment> pending_abort;
   failure_level level = failure_level::ok;
   std::unordered_map<uint64_t, policy> policies;
   std::vector<failure_record> records;
@@ -90,10 +94,13 @@ failure_decision handle_report(failure_pointer self,
       = st.controller
         && self->current_sender()
                == caf::actor_cast<caf::strong_actor_ptr>(st.controller);
-  if (decision.action == failure_action::abort && !from_controller
-      && st.controller)
-    caf::anon_send(st.controller,
-                   abort_experiment{to_string(report), decision.level});
+  if (decision.action == failure_action::abort && !from_controller) {
+    abort_experiment abort{to_string(report), decision.level};
+    if (st.controller)
+      caf::anon_send(st.controller, std::move(abort));
+    else if (!st.pending_abort)
+      st.pending_abort = std::move(abort);
+  }
   return decision;
 }
 
@@ -112,7 +119,12 @@ failure_manager_actor::behavior_type failure_manager(failure_pointer self) {
         pol.restart = x.restart;
       },
       [self](const attach_controller& x) {
-        self->state.controller = x.controller;
+        auto& st = self->state;
+        st.controller = x.controller;
+        if (st.controller && st.pending_abort) {
+          caf::anon_send(st.controller, std::move(*st.pending_abort));
+          st.pending_abort.reset();
+        }
       },
       [self](const get_failures&) {
         return failure_summary{self->state.level, self->state.records};

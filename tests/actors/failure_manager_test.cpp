@@ -106,6 +106,31 @@ TEST_CASE_FIXTURE(fm_fixture, "a failure of the controller is EC_FAILURE") {
   CHECK(summary().level == failure_level::ec_failure);
 }
 
+TEST_CASE_FIXTURE(fm_fixture,
+                  "an abort decided before the controller attached is kept") {
+  // The monitor may alert before the controller has attached itself.
+  anon_send(fm, critical_alert{"plant/boiler", point_value{120.5}, "", 0});
+  run();
+  CHECK(summary().level == failure_level::rm_failure);
+  auto aborts = std::make_shared<std::vector<abort_experiment>>();
+  auto controller = sys().spawn([aborts]() -> caf::behavior {
+    return {[aborts](abort_experiment& x) {
+      aborts->push_back(x);
+    }};
+  });
+  anon_send(fm, attach_controller{controller});
+  run();
+  REQUIRE(aborts->size() == 1);
+  CHECK((*aborts)[0].reason.find("plant/boiler") != std::string::npos);
+  CHECK((*aborts)[0].level == failure_level::rm_failure);
+  // Delivered once: a second attach does not repeat it.
+  anon_send(fm, attach_controller{controller});
+  run();
+  CHECK(aborts->size() == 1);
+  anon_send_exit(controller, caf::exit_reason::user_shutdown);
+  run();
+}
+
 TEST_CASE("a critical alert becomes a report of origin kind monitor") {
   critical_alert alert{"plant/boiler", point_value{120.5}, "", 0};
   auto x = to_failure_report(alert);
