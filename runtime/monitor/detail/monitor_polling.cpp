@@ -261,6 +261,7 @@ void monitor_core::on_timer() {
     return;
   due_polls_.clear();
   polls_.take_due(now_, due_polls_);
+  jobs_.reserve(jobs_.size() + due_polls_.size());
   for (auto [index, generation] : due_polls_) {
     auto& src = sources_[index];
     if (src.used && src.generation == generation && src.fn && !src.in_flight
@@ -320,6 +321,7 @@ void monitor_core::notify(node_id id) {
     if (entry.pending.size() >= max_batch) {
       caf::anon_send(entry.who, std::move(entry.pending));
       entry.pending.clear();
+      entry.pending.reserve(max_batch);
     }
   }
   run_callbacks(upd, id);

@@ -74,9 +74,34 @@ TEST_CASE("every job runs exactly once, from batches submitted by several "
   CHECK(pool.stop(std::chrono::seconds{5}) == 0);
 }
 
+TEST_CASE("watchers join and leave while batches drain under them") {
+  // A ramp-up of a microsecond keeps workers watching, joining and finding
+  // their batch exhausted all the time.
+  std::atomic<int> ran{0};
+  latch all{16000};
+  task_pool<int> pool{8,
+                      [&](int&) {
+                        ++ran;
+                        all.count_down();
+                      },
+                      std::chrono::microseconds{1}};
+  std::vector<std::thread> submitters;
+  for (int t = 0; t < 4; ++t)
+    submitters.emplace_back([&pool] {
+      for (int b = 0; b < 200; ++b)
+        pool.submit(std::vector<int>(20, b));
+    });
+  for (auto& t : submitters)
+    t.join();
+  all.wait();
+  CHECK(ran == 16000);
+  CHECK(pool.stop(std::chrono::seconds{5}) == 0);
+}
+
 TEST_CASE("a blocked job holds up only its own worker") {
   // Job 0 blocks until job 1 ran: with one worker stuck, the other must
-  // take the rest of the batch, or this test hangs.
+  // join after the ramp-up and take the rest of the batch, or this test
+  // hangs.
   latch second_ran{1};
   std::atomic<int> done{0};
   task_pool<int> pool{2, [&](int& x) {
@@ -89,6 +114,27 @@ TEST_CASE("a blocked job holds up only its own worker") {
   pool.submit({0, 1, 2, 3});
   while (done < 4)
     std::this_thread::yield();
+  CHECK(pool.stop(std::chrono::seconds{5}) == 0);
+}
+
+TEST_CASE("one worker takes a batch; others join only after the ramp-up") {
+  // With a ramp-up no test outlives, the batch stays with the worker that
+  // started it: one wake-up for the whole batch, however many workers.
+  std::mutex mtx;
+  std::set<std::thread::id> threads;
+  latch finished{1000};
+  task_pool<int> pool{4,
+                      [&](int&) {
+                        {
+                          std::lock_guard<std::mutex> guard{mtx};
+                          threads.insert(std::this_thread::get_id());
+                        }
+                        finished.count_down();
+                      },
+                      std::chrono::hours{1}};
+  pool.submit(std::vector<int>(1000, 0));
+  finished.wait();
+  CHECK(threads.size() == 1);
   CHECK(pool.stop(std::chrono::seconds{5}) == 0);
 }
 
