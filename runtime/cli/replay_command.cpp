@@ -182,12 +182,7 @@ char poll_key(bool keys, int ms) {
 
 void draw_progress(const replay_status& st, const buffer_status& bst,
                    double wall) {
-  double fraction = bst.bytes_total > 0
-                        ? static_cast<double>(bst.bytes_read)
-                              / static_cast<double>(bst.bytes_total)
-                        : 0.0;
-  if (st.state == "finished")
-    fraction = 1.0;
+  auto fraction = replay_progress(st, bst);
   constexpr int width = 30;
   auto filled = static_cast<int>(fraction * width + 0.5);
   std::string bar(static_cast<size_t>(filled), '#');

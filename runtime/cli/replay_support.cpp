@@ -1,5 +1,6 @@
 #include "troupe/runtime/cli/replay_support.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "troupe/messages/errors.hpp"
@@ -39,6 +40,22 @@ std::vector<std::string> split_list(const std::string& text) {
     start = end + 1;
   }
   return result;
+}
+
+double replay_progress(const replay_status& st, const buffer_status& bst) {
+  if (st.state == "finished")
+    return 1.0;
+  if (bst.bytes_total == 0)
+    return 0.0;
+  auto read = std::min(1.0, static_cast<double>(bst.bytes_read)
+                                / static_cast<double>(bst.bytes_total));
+  // Records read this far all belong to the first pass only before a loop.
+  if (st.loops > 0 || bst.records_read == 0)
+    return read;
+  auto passed = st.published + st.filtered + st.dropped;
+  return read
+         * std::min(1.0, static_cast<double>(passed)
+                             / static_cast<double>(bst.records_read));
 }
 
 double to_us(int64_t ns) {

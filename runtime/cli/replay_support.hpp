@@ -27,6 +27,12 @@ bool parse_seconds_option(const std::string& option, const std::string& text,
 /// Splits "a,b,c" (empty parts dropped).
 std::vector<std::string> split_list(const std::string& text);
 
+/// How much of the replay is done, 0 to 1, for the progress bar: the
+/// share of the file read, less what is read ahead but not yet passed on
+/// (published, filtered out or dropped). A finished replay is 1; on a
+/// loop's later passes, the reader's position in the pass.
+double replay_progress(const replay_status& st, const buffer_status& bst);
+
 /// Microseconds as a JSON-friendly double.
 double to_us(int64_t ns);
 

@@ -159,7 +159,7 @@ private:
       if (b && b->workers == 0) {
         run_batch(*s, b, guard);
       } else if (b && !s->watching) {
-        if (watch(*s, b, guard))
+        if (watch(*s, *b, guard))
           run_batch(*s, b, guard);
       } else {
         ++s->idle;
@@ -174,10 +174,10 @@ private:
   /// Waits `ramp_up` as the watcher of `watched`, the front batch; true if
   /// no job of it was claimed meanwhile (every worker on it is inside a long
   /// job), so the caller should join it.
-  static bool watch(shared& s, const batch_ptr& watched,
+  static bool watch(shared& s, const batch& watched,
                     std::unique_lock<std::mutex>& guard) {
     // Workers claim without the lock: `watched` may be exhausted already.
-    auto claimed = watched->next.load(std::memory_order_relaxed);
+    auto claimed = watched.next.load(std::memory_order_relaxed);
     s.watching = true;
     ++s.idle;
     auto deadline = clock::now() + s.ramp_up;
@@ -185,8 +185,8 @@ private:
         = s.work_cv.wait_until(guard, deadline) == std::cv_status::timeout;
     --s.idle;
     s.watching = false;
-    return !s.stopping && timed_out && front(s) == watched
-           && watched->next.load(std::memory_order_relaxed) == claimed;
+    return !s.stopping && timed_out && front(s).get() == &watched
+           && watched.next.load(std::memory_order_relaxed) == claimed;
   }
 
   /// Claims and runs jobs of `b` until none is left, outside the lock.
