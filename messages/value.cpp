@@ -1,5 +1,6 @@
 #include "troupe/messages/value.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -141,14 +142,10 @@ void append_real(std::string& out, double x) {
   }
   // Shortest text that reads back to the same double.
   char buf[32];
-  for (int precision = 1; precision <= 17; ++precision) {
-    std::snprintf(buf, sizeof(buf), "%.*g", precision, x);
-    if (std::strtod(buf, nullptr) == x)
-      break;
-  }
-  out += buf;
+  auto end = std::to_chars(buf, buf + sizeof(buf), x).ptr;
+  std::string_view text{buf, static_cast<size_t>(end - buf)};
+  out += text;
   // Keep reals distinguishable from integers ("1" -> "1.0").
-  std::string_view text{buf};
   if (text.find_first_of(".eEn") == std::string_view::npos)
     out += ".0";
 }
