@@ -1,3 +1,5 @@
+#include <cstdlib>
+
 #include "troupe/messages/replay.hpp"
 #include "troupe/messages/value.hpp"
 
@@ -21,6 +23,16 @@ TEST_CASE("values compare by kind and content") {
   CHECK(m.size() == 2);
   CHECK(troupe::to_json(m) == R"({"name":"X","data":0.5})");
   CHECK(troupe::to_json(value{1.0}) == "1.0");
+}
+
+TEST_CASE("reals are written as the shortest text that reads back the same") {
+  CHECK(troupe::to_json(value{0.1}) == "0.1");
+  CHECK(troupe::to_json(value{-2.0}) == "-2.0");
+  CHECK(troupe::to_json(value{1e21}) == "1e+21");
+  CHECK(troupe::to_json(value{1.0 / 3.0}) == "0.3333333333333333");
+  for (double x :
+       {0.1 + 0.2, 5e-324, 1.7976931348623157e308, 123456.789e-3, -0.0})
+    CHECK(std::strtod(troupe::to_json(value{x}).c_str(), nullptr) == x);
 }
 
 TEST_CASE_FIXTURE(test::fixture, "values serialize for other nodes") {
