@@ -2,6 +2,7 @@
 
 #include <exception>
 
+#include "troupe/runtime/detail/replay_receipt.hpp"
 #include "troupe/runtime/log.hpp"
 
 #include <caf/actor_system.hpp>
@@ -266,14 +267,9 @@ void agent::dispatch_replay(const replay_batch& batch) {
   // Replayed deliveries come in batches so that the replay can count what
   // each subscriber has not handled yet (its credit); the answer returns the
   // credit and each item's lateness at its handler.
-  replay_ack ack;
-  ack.count = batch.items.size();
-  ack.lateness_ns.reserve(batch.items.size());
+  detail::replay_receipt receipt{batch, clock()};
   for (auto& item : batch.items) {
-    auto now = clock().now().time_since_epoch();
-    ack.lateness_ns.push_back(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()
-        - item.header.deadline_ns);
+    receipt.before(item);
     if (!item.decoded.empty()) {
       dispatch_topic(item.decoded.content());
     } else if (tracer()) {
@@ -292,10 +288,12 @@ void agent::dispatch_replay(const replay_batch& batch) {
   if (auto& sender = current_sender()) {
     // The handled batch goes back with the credit: the replay reuses its
     // memory on the reading side. `batch` is not used after this.
+    caf::message spent;
     if (auto* element = current_mailbox_element())
-      ack.spent = element->move_content_to_message();
+      spent = element->move_content_to_message();
     sender->enqueue(ctrl(), caf::make_message_id(),
-                    caf::make_message(std::move(ack)), context());
+                    caf::make_message(receipt.finish(std::move(spent))),
+                    context());
   }
 }
 

@@ -4,6 +4,7 @@
 
 #include "troupe/messages/errors.hpp"
 #include "troupe/runtime/detail/record_stream.hpp"
+#include "troupe/runtime/detail/replay_receipt.hpp"
 #include "troupe/runtime/detail/runtime_state.hpp"
 
 #include <caf/stateful_actor.hpp>
@@ -80,24 +81,21 @@ replay_sink_actor::behavior_type sink_impl(sink_pointer self, sink_options opts,
   self->state.shared = detail::state_of(self->system());
   return {
       [self](const replay_batch& batch) {
-        replay_ack ack;
-        ack.count = batch.items.size();
-        ack.lateness_ns.reserve(batch.items.size());
+        detail::replay_receipt receipt{batch, self->clock()};
         for (auto& item : batch.items) {
-          auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                         self->clock().now().time_since_epoch())
-                         .count();
-          ack.lateness_ns.push_back(now - item.header.deadline_ns);
+          receipt.before(item);
           self->state.take(item);
         }
         if (self->state.opts.kind == sink_options::print)
           std::fflush(self->state.opts.out);
         if (auto& sender = self->current_sender()) {
           // The batch goes back for reuse (see `replay_ack::spent`).
+          caf::message spent;
           if (auto* element = self->current_mailbox_element())
-            ack.spent = element->move_content_to_message();
+            spent = element->move_content_to_message();
           sender->enqueue(self->ctrl(), caf::make_message_id(),
-                          caf::make_message(std::move(ack)), self->context());
+                          caf::make_message(receipt.finish(std::move(spent))),
+                          self->context());
         }
       },
       [self](sink_query) {

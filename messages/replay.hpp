@@ -391,30 +391,41 @@ typename Inspector::result_type inspect(Inspector& f, replay_item& x) {
 /// the sender with one `replay_ack`; users never see this message. Batches
 /// carry payloads without a message per record, which is what lets a
 /// max-rate replay go faster than one mailbox operation per record.
+///
+/// `handed_ns`: when not 0, the steady-clock time (ns) at which the
+/// replay's timing thread handed this batch over *ahead* of its items'
+/// deadlines, by about the time a sleeping worker takes to pick it up. The
+/// receiver then runs each item's handler at its deadline, not before
+/// (`detail::replay_receipt`), and reports how long the hand-over took.
 struct replay_batch {
   std::vector<replay_item> items;
+  int64_t handed_ns = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, replay_batch& x) {
-  return f(caf::meta::type_name("troupe::replay_batch"), x.items);
+  return f(caf::meta::type_name("troupe::replay_batch"), x.items, x.handed_ns);
 }
 
 /// Sent by an agent to the broadcaster that sent it a `replay_batch`, once
 /// the batch is handled: returns `count` credits and the lateness of each
 /// item at its handler (ns, actual minus scheduled). `spent`: the handled
 /// `replay_batch` message itself (or empty), which the broadcaster passes
-/// back to its buffer for reuse. No reply.
+/// back to its buffer for reuse. `handoff_ns`: for a batch handed over
+/// ahead of time (`replay_batch::handed_ns`), the time from the hand-over
+/// to the batch reaching the receiver, from which the replay learns how far
+/// ahead to hand over; -1 otherwise. No reply.
 struct replay_ack {
   uint64_t count = 0;
   std::vector<int64_t> lateness_ns;
   caf::message spent;
+  int64_t handoff_ns = -1;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, replay_ack& x) {
   return f(caf::meta::type_name("troupe::replay_ack"), x.count, x.lateness_ns,
-           x.spent);
+           x.spent, x.handoff_ns);
 }
 
 // -- sinks and recorders -----------------------------------------------------

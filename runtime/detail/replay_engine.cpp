@@ -134,6 +134,9 @@ caf::error replay_engine::load(replay_options opts, bool precise_allowed) {
     tap_->is_agent = true; // taps acknowledge batches
   }
   phase_ = phase::idle;
+  handoff_lead_ = spin_margin{};
+  last_fire_ns_ = 0;
+  last_due_ns_ = 0;
   if (precise_allowed && opts_.precise && !opts_.max_rate)
     timer_ = std::make_unique<timing_thread>(&publish_lateness_, host_.waker(),
                                              low_water_mark);

@@ -234,6 +234,14 @@ private:
   std::unique_ptr<timing_thread> timer_;
   std::deque<handed> handed_;
   uint64_t next_seq_ = 1;
+  /// How far ahead of a record's time the timing thread hands it to agents
+  /// and sinks (which hold it until then): learned from their reports of
+  /// how long hand-overs take, as the timing thread learns its sleeps.
+  spin_margin handoff_lead_;
+  /// The last job's fire time and record time given to the timing thread
+  /// since its last cancel (fire times must not go backwards).
+  int64_t last_fire_ns_ = 0;
+  int64_t last_due_ns_ = 0;
 };
 
 std::string to_string(replay_engine::phase x);

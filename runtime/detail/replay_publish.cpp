@@ -198,15 +198,29 @@ bool replay_engine::publish(record& rec, time_point due, time_point now) {
     single.items.push_back(make_item());
     batch = caf::make_message(std::move(single));
   }
+  // Agents and sinks hold a record handed to them early until its time;
+  // any other subscriber would handle it at once, so it gets no lead.
+  auto due_ns = ns_of(due);
+  auto lead = others.empty() && !agents.empty()
+                  ? handoff_lead_.for_gap(due_ns - last_due_ns_)
+                  : 0;
+  auto fire_ns = std::max(due_ns - lead, last_fire_ns_);
+  last_due_ns_ = due_ns;
+  last_fire_ns_ = fire_ns;
   auto self = host_.self();
-  timer_->push({ns_of(due), h.seq,
-                [self, agents{std::move(agents)}, others{std::move(others)},
-                 shared, batch] {
-                  for (auto& who : others)
-                    who->enqueue(self, caf::make_message_id(), shared, nullptr);
-                  for (auto& who : agents)
-                    who->enqueue(self, caf::make_message_id(), batch, nullptr);
-                }});
+  auto fire = [self, agents{std::move(agents)}, others{std::move(others)},
+               shared, batch{std::move(batch)},
+               ahead{due_ns > fire_ns}]() mutable {
+    for (auto& who : others)
+      who->enqueue(self, caf::make_message_id(), shared, nullptr);
+    if (agents.empty())
+      return;
+    if (ahead)
+      batch.get_mutable_as<replay_batch>(0).handed_ns = timing_thread::now_ns();
+    for (auto& who : agents)
+      who->enqueue(self, caf::make_message_id(), batch, nullptr);
+  };
+  timer_->push({fire_ns, h.seq, std::move(fire), due_ns - fire_ns});
   handed_.push_back(std::move(h));
   return true;
 }
@@ -238,6 +252,8 @@ void replay_engine::take_back_handed() {
     return;
   settle_fired();
   auto claimed = timer_->cancel();
+  last_fire_ns_ = 0;
+  last_due_ns_ = 0;
   // Unclaimed jobs never fire: undo their accounting and requeue their
   // records in order, so a pause loses nothing and repeats nothing.
   while (!handed_.empty() && handed_.back().seq > claimed) {
@@ -266,6 +282,8 @@ void replay_engine::on_ack(const caf::actor_addr& from, replay_ack& ack) {
     spent_.push_back(std::move(ack.spent));
   for (auto x : ack.lateness_ns)
     delivery_lateness_.add(x);
+  if (ack.handoff_ns >= 0)
+    handoff_lead_.learn(ack.handoff_ns);
   if (stalled_since_)
     pump();
   else if (phase_ == phase::finished)

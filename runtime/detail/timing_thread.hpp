@@ -64,6 +64,10 @@ public:
     /// Increasing per owner; `cancel` and `fired` speak in these.
     uint64_t seq = 0;
     std::function<void()> fire;
+    /// How far ahead of the record's own time the job fires (a hand-over
+    /// ahead of time, see `hold_until`): lateness at publish is measured
+    /// against `deadline_ns + lead_ns`.
+    int64_t lead_ns = 0;
   };
 
   /// `publish_lateness` (may be null) receives fire time minus deadline for
@@ -116,5 +120,17 @@ private:
   int64_t last_fire_ns_ = 0;
   std::thread thread_;
 };
+
+/// The longest `hold_until` waits. The replay hands an item over at most
+/// `spin_margin::max_ns` ahead of its deadline, so only a deadline from
+/// another clock (a message from elsewhere) reaches this bound.
+constexpr int64_t max_hold_ns = 2 * spin_margin::max_ns;
+
+/// Spins until the steady clock reaches `deadline_ns` (ns since its epoch),
+/// for at most `max_hold_ns`; returns the time spent holding. A receiver of
+/// an item handed over ahead of time calls this right before the item's
+/// handler, so that the handler runs on time although waking the receiver's
+/// thread takes tens of microseconds.
+int64_t hold_until(int64_t deadline_ns) noexcept;
 
 } // namespace troupe::detail

@@ -122,6 +122,9 @@ private:
 /// default) or "sharing" (`--scheduler`).
 std::string scheduler_policy = "stealing";
 
+/// CAF's worker count (`--threads`); 0 keeps CAF's default, max(cores, 4).
+int worker_threads = 0;
+
 struct replay_run {
   double seconds = 0;
   double cpu = 0;
@@ -130,10 +133,10 @@ struct replay_run {
 
 /// Replays `path` into one counting agent and waits for the end.
 replay_run replay_file(const std::string& path, uint64_t n,
-                       troupe::replay_options opts, int threads = 0) {
+                       troupe::replay_options opts) {
   troupe::config cfg;
-  if (threads > 0)
-    cfg.set("scheduler.max-threads", threads);
+  if (worker_threads > 0)
+    cfg.set("scheduler.max-threads", worker_threads);
   if (scheduler_policy == "sharing")
     cfg.set("scheduler.policy", caf::atom("sharing"));
   troupe::runtime rt{cfg};
@@ -317,7 +320,6 @@ int main(int argc, char** argv) {
   double rate = 1000;
   std::string dir;
   std::string file;
-  int threads = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string key = argv[i];
     if (key == "--case")
@@ -335,7 +337,7 @@ int main(int argc, char** argv) {
     else if (key == "--file")
       file = argv[i + 1];
     else if (key == "--threads")
-      threads = std::atoi(argv[i + 1]);
+      worker_threads = std::atoi(argv[i + 1]);
     else if (key == "--scheduler")
       scheduler_policy = argv[i + 1];
   }
@@ -346,7 +348,7 @@ int main(int argc, char** argv) {
     // One max-rate replay of an existing log (for profiling).
     troupe::replay_options opts;
     opts.max_rate = true;
-    auto run = replay_file(file, records, opts, threads);
+    auto run = replay_file(file, records, opts);
     std::printf("%.0f records/s\n", static_cast<double>(records) / run.seconds);
     return 0;
   }

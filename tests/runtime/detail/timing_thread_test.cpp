@@ -157,3 +157,37 @@ TEST_CASE("the thread never spins for more than a quarter of the interval") {
   CHECK(m.for_gap(10'000'000) == 905'000);
   CHECK(m.for_gap(-1) == 0);
 }
+
+TEST_CASE("hold_until returns at the deadline, at once when it passed, and "
+          "never holds longer than its bound") {
+  using troupe::detail::hold_until;
+  using troupe::detail::max_hold_ns;
+  auto deadline = timing_thread::now_ns() + 300'000;
+  auto held = hold_until(deadline);
+  CHECK(timing_thread::now_ns() >= deadline);
+  CHECK(held > 0);
+  CHECK(hold_until(timing_thread::now_ns() - 1'000) == 0);
+  // A deadline from another clock (a second ahead) is not waited for.
+  auto start = timing_thread::now_ns();
+  held = hold_until(start + 1'000'000'000);
+  CHECK(held >= max_hold_ns);
+  CHECK(timing_thread::now_ns() - start < 1'000'000'000);
+}
+
+TEST_CASE("a job fired ahead of its record's time is not late at publish") {
+  lateness_histogram lateness;
+  collector got;
+  timing_thread timer{&lateness, {}, 0};
+  // Fires 2 ms from now, 100 ms ahead of the record it hands over.
+  auto fire_at = timing_thread::now_ns() + 2'000'000;
+  timer.push({fire_at, 1, got.job(1), 100'000'000});
+  REQUIRE(got.wait_for(1));
+  {
+    std::lock_guard<std::mutex> guard{got.mtx};
+    CHECK(got.times[0] >= fire_at);
+  }
+  for (int i = 0; i < 10000 && lateness.count() < 1; ++i)
+    std::this_thread::sleep_for(std::chrono::microseconds{100});
+  CHECK(lateness.count() == 1);
+  CHECK(lateness.summary().max == 0);
+}
