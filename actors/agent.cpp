@@ -2,7 +2,6 @@
 
 #include <exception>
 
-#include "troupe/runtime/detail/replay_receipt.hpp"
 #include "troupe/runtime/log.hpp"
 
 #include <caf/actor_system.hpp>
@@ -24,6 +23,8 @@ struct agent_access {
   static void dispatch_replay(agent& self, const replay_batch& batch) {
     self.dispatch_replay(batch);
   }
+
+  static void flush_replay(agent& self) { self.flush_replay(); }
 };
 
 namespace {
@@ -50,6 +51,11 @@ public:
     }
     if (xs.size() == 1 && xs.match_element<replay_batch>(0)) {
       agent_access::dispatch_replay(*self_, xs.get_as<replay_batch>(0));
+      f();
+      return caf::match_case::match;
+    }
+    if (xs.size() == 1 && xs.match_element<replay_flush>(0)) {
+      agent_access::flush_replay(*self_);
       f();
       return caf::match_case::match;
     }
@@ -265,11 +271,9 @@ void agent::dispatch_topic(const caf::type_erased_tuple& content) {
 
 void agent::dispatch_replay(const replay_batch& batch) {
   // Replayed deliveries come in batches so that the replay can count what
-  // each subscriber has not handled yet (its credit); the answer returns the
-  // credit and each item's lateness at its handler.
-  detail::replay_receipt receipt{batch, clock()};
-  for (auto& item : batch.items) {
-    receipt.before(item);
+  // each subscriber has not handled yet (its credit); the acknowledgement
+  // returns the credit and each item's lateness at its handler.
+  replay_receiver_.receive(this, batch, [this](const replay_item& item) {
     if (!item.decoded.empty()) {
       dispatch_topic(item.decoded.content());
     } else if (tracer()) {
@@ -284,17 +288,11 @@ void agent::dispatch_replay(const replay_batch& batch) {
           const_cast<value&>(item.payload));
       dispatch_topic(view);
     }
-  }
-  if (auto& sender = current_sender()) {
-    // The handled batch goes back with the credit: the replay reuses its
-    // memory on the reading side. `batch` is not used after this.
-    caf::message spent;
-    if (auto* element = current_mailbox_element())
-      spent = element->move_content_to_message();
-    sender->enqueue(ctrl(), caf::make_message_id(),
-                    caf::make_message(receipt.finish(std::move(spent))),
-                    context());
-  }
+  });
+}
+
+void agent::flush_replay() {
+  replay_receiver_.flush(this);
 }
 
 // -- accounting ---------------------------------------------------------------

@@ -15,6 +15,7 @@
 #include "troupe/messages/errors.hpp"
 #include "troupe/messages/replay.hpp"
 #include "troupe/runtime/detail/name_table.hpp"
+#include "troupe/runtime/detail/replay_receipt.hpp"
 #include "troupe/runtime/detail/runtime_state.hpp"
 #include "troupe/runtime/detail/topic_table.hpp"
 
@@ -261,6 +262,9 @@ private:
   /// returns the credit to the replay (see `replay_ack`).
   void dispatch_replay(const replay_batch& batch);
 
+  /// Sends the replay the acknowledgements held back for it.
+  void flush_replay();
+
   void count_unexpected(const caf::type_erased_tuple& content,
                         const std::string& topic);
 
@@ -301,6 +305,7 @@ private:
   std::vector<std::unique_ptr<topic_slot>> slots_;
   std::set<std::string> reported_names_;
   agent_stats stats_;
+  detail::replay_receiver replay_receiver_;
   bool started_ = false;
   bool stopped_ = false;
 };

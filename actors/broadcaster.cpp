@@ -7,6 +7,7 @@
 #include "troupe/runtime/config.hpp"
 #include "troupe/runtime/detail/replay_engine.hpp"
 #include "troupe/runtime/detail/runtime_state.hpp"
+#include "troupe/runtime/log.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
@@ -36,6 +37,7 @@ public:
   void prepare(bool rewind, uint64_t generation) override;
   void reset() override;
   std::function<void()> waker() override;
+  void watch(const caf::actor& who) override;
   const caf::strong_actor_ptr& self() override;
   caf::execution_unit* context() override;
   detail::runtime_state& shared() override { return *shared_state; }
@@ -129,6 +131,10 @@ void watch(broadcaster_pointer self, const caf::actor& who) {
     self->monitor(who);
 }
 
+void broadcaster_host::watch(const caf::actor& who) {
+  ::troupe::watch(actor, who);
+}
+
 bool under_test_scheduler(caf::actor_system& sys) {
   auto* cfg = dynamic_cast<const config*>(&sys.config());
   return cfg != nullptr && cfg->test_scheduler();
@@ -154,6 +160,15 @@ broadcaster_impl(broadcaster_pointer self,
   self->set_down_handler([self](caf::down_msg& down) {
     self->state.watched.erase(down.source);
     self->state.shared->topics.remove_everywhere(down.source);
+    self->state.engine.forget(down.source);
+  });
+  // CAF's default would end the broadcaster on any error message, e.g. a
+  // subscriber of the user's that has no handler for a replay message and
+  // answers with `unexpected_message`: one subscriber must not stop every
+  // topic and the replay.
+  self->set_error_handler([](caf::error& err) {
+    log::warning("broadcaster: a subscriber answered with an error: {}",
+                 to_text(err));
   });
   auto& eng = self->state.engine;
   return {

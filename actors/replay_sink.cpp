@@ -18,6 +18,7 @@ struct sink_state {
   sink_options opts;
   std::shared_ptr<log_writer> writer;
   detail::runtime_state* shared = nullptr;
+  detail::replay_receiver receiver;
   std::unordered_map<uint32_t, std::string> names;
   sink_status status;
   std::string line;
@@ -81,23 +82,13 @@ replay_sink_actor::behavior_type sink_impl(sink_pointer self, sink_options opts,
   self->state.shared = detail::state_of(self->system());
   return {
       [self](const replay_batch& batch) {
-        detail::replay_receipt receipt{batch, self->clock()};
-        for (auto& item : batch.items) {
-          receipt.before(item);
-          self->state.take(item);
-        }
-        if (self->state.opts.kind == sink_options::print)
-          std::fflush(self->state.opts.out);
-        if (auto& sender = self->current_sender()) {
-          // The batch goes back for reuse (see `replay_ack::spent`).
-          caf::message spent;
-          if (auto* element = self->current_mailbox_element())
-            spent = element->move_content_to_message();
-          sender->enqueue(self->ctrl(), caf::make_message_id(),
-                          caf::make_message(receipt.finish(std::move(spent))),
-                          self->context());
-        }
+        auto& st = self->state;
+        st.receiver.receive(self, batch,
+                            [&st](const replay_item& item) { st.take(item); });
+        if (st.opts.kind == sink_options::print)
+          std::fflush(st.opts.out);
       },
+      [self](replay_flush) { self->state.receiver.flush(self); },
       [self](sink_query) {
         auto& st = self->state;
         if (st.writer) {

@@ -20,6 +20,8 @@ namespace troupe {
 using replay_sink_actor = caf::typed_actor<
     /// From the broadcaster: records to take; answered with `replay_ack`.
     caf::reacts_to<replay_batch>,
+    /// From the broadcaster: send the acknowledgements held back.
+    caf::reacts_to<replay_flush>,
     /// Its counters.
     caf::replies_to<sink_query>::with<sink_status>>;
 

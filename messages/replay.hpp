@@ -397,29 +397,49 @@ typename Inspector::result_type inspect(Inspector& f, replay_item& x) {
 /// deadlines, by about the time a sleeping worker takes to pick it up. The
 /// receiver then runs each item's handler at its deadline, not before
 /// (`detail::replay_receipt`), and reports how long the hand-over took.
+///
+/// `ack_after`: the receiver may hold its acknowledgement back until it has
+/// handled this many items from the sender, or until the sender asks with
+/// `replay_flush` (0 or 1: acknowledge at once). A real-time replay sends
+/// records one at a time; an acknowledgement for each would wake the
+/// broadcaster for every record.
 struct replay_batch {
   std::vector<replay_item> items;
   int64_t handed_ns = 0;
+  uint32_t ack_after = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, replay_batch& x) {
-  return f(caf::meta::type_name("troupe::replay_batch"), x.items, x.handed_ns);
+  return f(caf::meta::type_name("troupe::replay_batch"), x.items, x.handed_ns,
+           x.ack_after);
+}
+
+/// Sent by a broadcaster's replay to an agent or sink that may hold
+/// acknowledgements back (`replay_batch::ack_after`), when the replay needs
+/// them: to go on after a stall, or to end. The receiver sends what it
+/// holds as one `replay_ack` (nothing if it holds nothing). No reply.
+struct replay_flush {};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, replay_flush&) {
+  return f(caf::meta::type_name("troupe::replay_flush"));
 }
 
 /// Sent by an agent to the broadcaster that sent it a `replay_batch`, once
 /// the batch is handled: returns `count` credits and the lateness of each
 /// item at its handler (ns, actual minus scheduled). `spent`: the handled
 /// `replay_batch` message itself (or empty), which the broadcaster passes
-/// back to its buffer for reuse. `handoff_ns`: for a batch handed over
+/// back to its buffer for reuse. `handoff_ns`: for each batch handed over
 /// ahead of time (`replay_batch::handed_ns`), the time from the hand-over
 /// to the batch reaching the receiver, from which the replay learns how far
-/// ahead to hand over; -1 otherwise. No reply.
+/// ahead to hand over. One acknowledgement may cover several batches
+/// (`replay_batch::ack_after`). No reply.
 struct replay_ack {
   uint64_t count = 0;
   std::vector<int64_t> lateness_ns;
   caf::message spent;
-  int64_t handoff_ns = -1;
+  std::vector<int64_t> handoff_ns;
 };
 
 template <class Inspector>
@@ -489,6 +509,7 @@ CAF_ADD_TYPE_ID(troupe_replay, (troupe::replay_status))
 CAF_ADD_TYPE_ID(troupe_replay, (troupe::replay_item))
 CAF_ADD_TYPE_ID(troupe_replay, (troupe::replay_batch))
 CAF_ADD_TYPE_ID(troupe_replay, (troupe::replay_ack))
+CAF_ADD_TYPE_ID(troupe_replay, (troupe::replay_flush))
 CAF_ADD_TYPE_ID(troupe_replay, (troupe::sink_query))
 CAF_ADD_TYPE_ID(troupe_replay, (troupe::sink_status))
 

@@ -524,6 +524,8 @@ void replay_engine::finish(phase how) {
 }
 
 void replay_engine::answer_waiters() {
+  if (phase_ == phase::finished && !end_waiters_.empty())
+    ask_for_acks(false); // the end waits for every acknowledgement
   bool ended = phase_ == phase::stopped || phase_ == phase::failed
                || (phase_ == phase::finished && total_in_flight() == 0);
   if (!ended || end_waiters_.empty())

@@ -58,6 +58,10 @@ public:
   /// Ask the host to call `on_tick` soon (from another thread).
   virtual std::function<void()> waker() = 0;
 
+  /// Call `replay_engine::forget` when `who` (a subscriber the replay
+  /// delivers to) exits.
+  virtual void watch(const caf::actor& who) = 0;
+
   virtual const caf::strong_actor_ptr& self() = 0;
 
   virtual caf::execution_unit* context() = 0;
@@ -121,10 +125,20 @@ public:
   /// Takes the credit and the spent batch of `ack`.
   void on_ack(const caf::actor_addr& from, replay_ack& ack);
 
+  /// A subscriber exited: what it had not acknowledged is gone with it.
+  void forget(const caf::actor_addr& who);
+
 private:
   struct subscriber {
     uint64_t in_flight = 0;
     bool is_agent = false;
+    /// Was sent batches it may acknowledge late (`replay_batch::ack_after`);
+    /// only such a subscriber is asked for them (`replay_flush`), so a tap
+    /// that never holds acknowledgements back needs no handler for it.
+    bool may_hold = false;
+    /// Asked for its held-back acknowledgements, and no acknowledgement
+    /// came since.
+    bool flush_asked = false;
     caf::actor handle;
     std::vector<replay_item> batch;
   };
@@ -174,6 +188,9 @@ private:
   void flush();
   void answer_waiters();
   uint64_t total_in_flight() const;
+  /// Sends `replay_flush` to each subscriber holding acknowledgements the
+  /// replay waits for: blocked ones (`blocked_only`) or all with credit out.
+  void ask_for_acks(bool blocked_only);
 
   replay_host& host_;
   replay_options opts_;

@@ -16,6 +16,14 @@ namespace {
 /// Handled batches kept for the buffer's next pull, at most.
 constexpr size_t max_spent = 128;
 
+/// Records a subscriber may hold its acknowledgement back for in a
+/// real-time replay: a fraction of the window, so that holding back never
+/// stalls the replay by itself, and few enough that the lateness figures
+/// and the hand-over lead stay current.
+uint32_t held_ack_limit(uint32_t window) {
+  return std::clamp<uint32_t>(window / 4, 1, 32);
+}
+
 int64_t ns_of(caf::actor_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              t.time_since_epoch())
@@ -83,6 +91,7 @@ replay_engine::subscriber& replay_engine::subscriber_of(const caf::actor& who) {
         = dynamic_cast<agent*>(caf::actor_cast<caf::abstract_actor*>(who))
           != nullptr;
     i = subscribers_.emplace(who.address(), std::move(s)).first;
+    host_.watch(who);
   }
   return i->second;
 }
@@ -105,6 +114,7 @@ bool replay_engine::publish(record& rec, time_point due, time_point now) {
     if (stall) {
       if (!stalled_since_)
         stalled_since_ = now;
+      ask_for_acks(true);
       return false;
     }
   }
@@ -189,6 +199,7 @@ bool replay_engine::publish(record& rec, time_point due, time_point now) {
   for (auto* s : agents_) {
     agents.push_back(s->handle);
     h.agents.push_back(s->handle.address());
+    s->may_hold = true; // see `ask_for_acks`
   }
   for (auto* s : others_)
     others.push_back(s->handle);
@@ -196,6 +207,7 @@ bool replay_engine::publish(record& rec, time_point due, time_point now) {
   if (!agents.empty()) {
     replay_batch single;
     single.items.push_back(make_item());
+    single.ack_after = held_ack_limit(opts_.window);
     batch = caf::make_message(std::move(single));
   }
   // Agents and sinks hold a record handed to them early until its time;
@@ -208,19 +220,20 @@ bool replay_engine::publish(record& rec, time_point due, time_point now) {
   last_due_ns_ = due_ns;
   last_fire_ns_ = fire_ns;
   auto self = host_.self();
+  bool ahead = due_ns > fire_ns;
+  if (ahead) {
+    // The receivers learn the hand-over's latency from its planned time:
+    // the timing thread's oversleep is part of what the lead covers.
+    batch.get_mutable_as<replay_batch>(0).handed_ns = fire_ns;
+  }
   auto fire = [self, agents{std::move(agents)}, others{std::move(others)},
-               shared, batch{std::move(batch)},
-               ahead{due_ns > fire_ns}]() mutable {
+               shared, batch{std::move(batch)}] {
     for (auto& who : others)
       who->enqueue(self, caf::make_message_id(), shared, nullptr);
-    if (agents.empty())
-      return;
-    if (ahead)
-      batch.get_mutable_as<replay_batch>(0).handed_ns = timing_thread::now_ns();
     for (auto& who : agents)
       who->enqueue(self, caf::make_message_id(), batch, nullptr);
   };
-  timer_->push({fire_ns, h.seq, std::move(fire), due_ns - fire_ns});
+  timer_->push({fire_ns, h.seq, std::move(fire), due_ns - fire_ns, !ahead});
   handed_.push_back(std::move(h));
   return true;
 }
@@ -275,19 +288,47 @@ void replay_engine::take_back_handed() {
 
 void replay_engine::on_ack(const caf::actor_addr& from, replay_ack& ack) {
   auto i = subscribers_.find(from);
-  if (i != subscribers_.end())
+  if (i != subscribers_.end()) {
     i->second.in_flight -= std::min(i->second.in_flight, ack.count);
+    i->second.flush_asked = false;
+  }
   delivered_ += ack.count;
   if (!ack.spent.empty() && spent_.size() < max_spent)
     spent_.push_back(std::move(ack.spent));
   for (auto x : ack.lateness_ns)
     delivery_lateness_.add(x);
-  if (ack.handoff_ns >= 0)
-    handoff_lead_.learn(ack.handoff_ns);
+  for (auto x : ack.handoff_ns)
+    handoff_lead_.learn(x);
   if (stalled_since_)
     pump();
   else if (phase_ == phase::finished)
     answer_waiters();
+}
+
+void replay_engine::forget(const caf::actor_addr& who) {
+  auto i = subscribers_.find(who);
+  if (i == subscribers_.end())
+    return;
+  if (tap_ == &i->second)
+    tap_ = nullptr;
+  subscribers_.erase(i);
+  // Its unacknowledged records no longer hold anything up.
+  if (stalled_since_)
+    pump();
+  else if (phase_ == phase::finished)
+    answer_waiters();
+}
+
+void replay_engine::ask_for_acks(bool blocked_only) {
+  for (auto& kvp : subscribers_) {
+    auto& s = kvp.second;
+    if (!s.may_hold || s.in_flight == 0 || s.flush_asked
+        || (blocked_only && s.in_flight < opts_.window))
+      continue;
+    s.flush_asked = true;
+    s.handle->enqueue(host_.self(), caf::make_message_id(),
+                      caf::make_message(replay_flush{}), host_.context());
+  }
 }
 
 uint64_t replay_engine::total_in_flight() const {

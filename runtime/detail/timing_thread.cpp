@@ -96,7 +96,9 @@ void timing_thread::run() {
     auto deadline = queue_.front().deadline_ns;
     auto now = now_ns();
     // Before the first job, the "gap" is the whole clock: no cap.
-    auto margin = learned_margin_.for_gap(deadline - last_fire_ns_);
+    auto margin = queue_.front().spin
+                      ? learned_margin_.for_gap(deadline - last_fire_ns_)
+                      : 0;
     if (deadline - now > margin) {
       auto wake_at = deadline - margin;
       cv_.wait_until(guard,

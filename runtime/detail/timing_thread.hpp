@@ -68,6 +68,11 @@ public:
     /// ahead of time, see `hold_until`): lateness at publish is measured
     /// against `deadline_ns + lead_ns`.
     int64_t lead_ns = 0;
+    /// Spin from the end of the sleep to the deadline. Off for a hand-over
+    /// ahead of time: its receivers hold the record until its time, so the
+    /// job fires as soon as the sleep ends and the lead covers the sleep's
+    /// lateness too.
+    bool spin = true;
   };
 
   /// `publish_lateness` (may be null) receives fire time minus deadline for

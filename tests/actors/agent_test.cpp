@@ -1,4 +1,7 @@
+#include <map>
+#include <memory>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "troupe/actors/agent.hpp"
@@ -6,6 +9,7 @@
 #include <doctest/doctest.h>
 
 #include "support/fixture.hpp"
+#include "support/monitor.hpp"
 
 using namespace test;
 
@@ -63,6 +67,28 @@ protected:
   troupe::handler_set handlers() override {
     return handle([](const ping&) {});
   }
+};
+
+/// Passes on what it is told to "target", which has no handler for it:
+/// a note by name, a pong through a handle. Answers a ping with value + 1.
+class courier : public troupe::agent {
+public:
+  courier(caf::actor_config& cfg, std::string name, caf::actor target)
+      : agent(cfg, std::move(name)), target_(std::move(target)) {
+    // nop
+  }
+
+  caf::error last_error;
+
+protected:
+  troupe::handler_set handlers() override {
+    return handle([this](const note& x) { last_error = send_to("target", x); },
+                  [this](const pong& x) { send(target_, x); },
+                  [](const ping& x) { return x.value + 1; });
+  }
+
+private:
+  caf::actor target_;
 };
 
 class thrower : public troupe::agent {
@@ -161,6 +187,42 @@ TEST_CASE_FIXTURE(agent_fixture,
   CHECK(unexpected_count("target") == 3);
 }
 
+TEST_CASE_FIXTURE(agent_fixture,
+                  "an agent sending what the receiver has no handler for "
+                  "lives on; the receiver counts it and warns once per "
+                  "type") {
+  log_capture log{troupe::log::level::warning};
+  auto target = spawn<narrow>("target");
+  auto sender = spawn<courier>("sender", target);
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(!send_to("sender", note{"unhandled " + std::to_string(i)}));
+    caf::anon_send(sender, pong{i});
+    run();
+  }
+  auto& c = agent_of<courier>(sender);
+  CHECK(!c.last_error);
+  auto& stats = agent_of<narrow>(target).stats();
+  CHECK(stats.unexpected
+        == std::map<std::string, uint64_t>{{"(test::note)", 3},
+                                           {"(test::pong)", 3}});
+  CHECK(stats.received == 0);
+  // Six drops, two warnings: further drops of a type are only counted.
+  CHECK(log.count("agent 'target' has no handler for") == 2);
+  CHECK(log.count("agent 'target' has no handler for (test::note)") == 1);
+  CHECK(log.count("agent 'target' has no handler for (test::pong)") == 1);
+  // Dropping sends nothing back: no error reaches the sender.
+  CHECK(log.count("agent 'sender'") == 0);
+  CHECK(c.stats().unexpected.empty());
+  // The sender still works, and so does the receiver.
+  CHECK(request<int32_t>(sender, ping{41}) == 42);
+  caf::anon_send(target, ping{1});
+  run();
+  CHECK(stats.received == 1);
+  CHECK(rt().running_agents() == 2);
+  CHECK(rt().lookup("sender"));
+  CHECK(rt().lookup("target"));
+}
+
 TEST_CASE_FIXTURE(agent_fixture, "a request without handler gets an error, the "
                                  "requester lives") {
   auto target = spawn<narrow>("target");
@@ -206,4 +268,59 @@ TEST_CASE_FIXTURE(agent_fixture, "a throwing handler stops only its agent") {
   CHECK(!rt().lookup("t"));
   CHECK(rt().lookup("d"));
   CHECK(rt().running_agents() == 1);
+}
+
+// -- replayed deliveries ------------------------------------------------------
+
+namespace {
+
+troupe::replay_batch one_item(uint32_t ack_after) {
+  troupe::replay_batch batch;
+  batch.items.emplace_back();
+  batch.ack_after = ack_after;
+  return batch;
+}
+
+/// Stands in for the replay: forwards batches and flushes to an agent and
+/// notes the credit each acknowledgement returns.
+caf::behavior replay_stand_in(caf::event_based_actor* self,
+                              std::shared_ptr<std::vector<uint64_t>> acks) {
+  return {
+      [self](const caf::actor& to, troupe::replay_batch& batch) {
+        self->send(to, std::move(batch));
+      },
+      [self](const caf::actor& to, troupe::replay_flush flush) {
+        self->send(to, flush);
+      },
+      [acks](troupe::replay_ack& ack) { acks->push_back(ack.count); },
+  };
+}
+
+} // namespace
+
+TEST_CASE_FIXTURE(agent_fixture, "an agent holds acknowledgements back as far "
+                                 "as the replay allows, and hands them over "
+                                 "when asked") {
+  auto target = spawn<narrow>("target");
+  auto acks = std::make_shared<std::vector<uint64_t>>();
+  auto replay = sys().spawn(replay_stand_in, acks);
+  caf::anon_send(replay, target, one_item(0));
+  run();
+  CHECK(*acks == std::vector<uint64_t>{1}); // at once
+  caf::anon_send(replay, target, one_item(3));
+  caf::anon_send(replay, target, one_item(3));
+  run();
+  CHECK(acks->size() == 1); // two held
+  caf::anon_send(replay, target, one_item(3));
+  run();
+  CHECK(*acks == std::vector<uint64_t>{1, 3});
+  caf::anon_send(replay, target, one_item(3));
+  caf::anon_send(replay, target, troupe::replay_flush{});
+  run();
+  CHECK(*acks == std::vector<uint64_t>{1, 3, 1});
+  // Nothing held: a flush sends nothing.
+  caf::anon_send(replay, target, troupe::replay_flush{});
+  run();
+  CHECK(acks->size() == 3);
+  caf::anon_send_exit(replay, caf::exit_reason::user_shutdown);
 }

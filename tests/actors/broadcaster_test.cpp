@@ -1,10 +1,14 @@
+#include <memory>
+#include <optional>
 #include <vector>
 
 #include "troupe/actors/broadcaster.hpp"
+#include "troupe/runtime/runtime.hpp"
 
 #include <doctest/doctest.h>
 
 #include "support/fixture.hpp"
+#include "support/replay.hpp"
 
 using namespace test;
 
@@ -165,4 +169,121 @@ TEST_CASE_FIXTURE(fixture, "hub requests with bad arguments are refused") {
                               std::string{}, caf::actor{});
   REQUIRE(!id);
   CHECK(troupe::code_of(id.error()) == troupe::errc::invalid_argument);
+}
+
+// -- replay subscribers -------------------------------------------------------
+
+namespace {
+
+std::vector<troupe::record> five_records() {
+  std::vector<troupe::record> result;
+  for (int i = 0; i < 5; ++i)
+    result.push_back(make_record(i * 0.01, "UnitTestMessageA"));
+  return result;
+}
+
+/// A replay tap that acknowledges only when asked (`replay_flush`), as a
+/// subscriber holding acknowledgements back does. Counts the asks.
+caf::behavior held_back_tap(caf::event_based_actor* self,
+                            std::shared_ptr<int> flushes) {
+  auto held = std::make_shared<uint64_t>(0);
+  return {
+      [held](const troupe::replay_batch& batch) {
+        *held += batch.items.size();
+      },
+      [self, held, flushes](troupe::replay_flush) {
+        ++*flushes;
+        troupe::replay_ack ack;
+        ack.count = *held;
+        *held = 0;
+        if (auto& sender = self->current_sender())
+          sender->enqueue(self->ctrl(), caf::make_message_id(),
+                          caf::make_message(std::move(ack)), self->context());
+      },
+  };
+}
+
+} // namespace
+
+TEST_CASE_FIXTURE(fixture, "a replay ends when a subscriber that never "
+                           "acknowledged exits") {
+  auto tap = sys().spawn([](caf::event_based_actor*) -> caf::behavior {
+    return {[](const troupe::replay_batch&) {
+      // Never acknowledges.
+    }};
+  });
+  troupe::replay_options opts;
+  opts.max_rate = true;
+  opts.tap = tap;
+  REQUIRE(!replay(five_records(), opts));
+  run();
+  auto ended = request<troupe::replay_status>(rt().broadcaster(),
+                                              troupe::replay_await_end{});
+  CHECK(!ended); // waits for the tap's acknowledgements
+  caf::anon_send_exit(tap, caf::exit_reason::user_shutdown);
+  run();
+  ended = request<troupe::replay_status>(rt().broadcaster(),
+                                         troupe::replay_await_end{});
+  REQUIRE(ended);
+  CHECK(ended->state == "finished");
+  CHECK(ended->published == 5);
+  CHECK(ended->delivered == 0);
+}
+
+TEST_CASE_FIXTURE(fixture, "a subscriber answering a replay with an error "
+                           "does not stop the broadcaster") {
+  // No handler for replay batches: CAF answers each with an error.
+  auto tap = sys().spawn([](caf::event_based_actor*) -> caf::behavior {
+    return {[](int) {
+    }};
+  });
+  auto listening = spawn<listener>("listener");
+  troupe::replay_options opts;
+  opts.max_rate = true;
+  opts.tap = tap;
+  REQUIRE(!replay(five_records(), opts));
+  run();
+  auto st = request<troupe::replay_status>(rt().broadcaster(),
+                                           troupe::replay_query{});
+  REQUIRE(st);
+  CHECK(st->published == 5);
+  CHECK(!publish("a", ping{7}));
+  run();
+  CHECK(agent_of<listener>(listening).seen
+        == std::vector<std::string>{"a ping 7"});
+  caf::anon_send_exit(tap, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("a real-time replay asks for held-back acknowledgements when it "
+          "stalls and when it ends") {
+  troupe::config cfg;
+  troupe::runtime rt{cfg};
+  auto flushes = std::make_shared<int>(0);
+  auto tap = rt.system().spawn(held_back_tap, flushes);
+  troupe::replay_options opts;
+  opts.speed = 10; // 40 ms in all
+  opts.window = 2;
+  opts.tap = tap;
+  auto buf = rt.spawn_buffer(std::shared_ptr<troupe::record_source>{
+      troupe::memory_source(five_records())});
+  caf::scoped_actor self{rt.system()};
+  auto fail = [](caf::error& err) {
+    FAIL(troupe::to_text(err));
+  };
+  self->request(rt.broadcaster(), std::chrono::seconds{30},
+                troupe::replay_load{caf::actor_cast<caf::actor>(buf), opts})
+      .receive([] {}, fail);
+  self->request(rt.broadcaster(), std::chrono::seconds{30},
+                troupe::replay_start{})
+      .receive([](bool started) { CHECK(started); }, fail);
+  std::optional<troupe::replay_status> ended;
+  self->request(rt.broadcaster(), std::chrono::seconds{30},
+                troupe::replay_await_end{})
+      .receive([&](troupe::replay_status& x) { ended = std::move(x); }, fail);
+  REQUIRE(ended);
+  CHECK(ended->state == "finished");
+  CHECK(ended->delivered == 5);
+  // At least one stall at the window, and the end.
+  CHECK(*flushes >= 2);
+  caf::anon_send_exit(tap, caf::exit_reason::user_shutdown);
 }

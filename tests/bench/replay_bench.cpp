@@ -4,13 +4,16 @@
 //               Lines and MCL_LOG) into one subscribed agent, against
 //               parsing the same file alone;
 //   realtime    1 kHz for 10 s: lateness at the subscriber's handler and at
-//               publish, and the CPU the whole process used (getrusage);
+//               publish, and the CPU the whole process used (getrusage),
+//               against the machine's floor on the same schedule (a thread
+//               sleeping to each deadline, one spinning to it);
 //   rss         peak RSS replaying a generated 100 MB and 1 GB log (each in
 //               a fresh child process).
 //
 // Usage: bench_replay [--case all|throughput|realtime|rss|generate]
 //                     [--records N]
 //                     [--runs R] [--seconds S] [--rate HZ] [--dir DIR]
+//                     [--scheduler stealing|sharing] [--threads N]
 // Logs are generated into a temporary directory (or DIR) and removed.
 
 #include <algorithm>
@@ -23,6 +26,10 @@
 #include <future>
 #include <string>
 #include <sys/resource.h>
+#include <thread>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
@@ -227,9 +234,58 @@ void throughput(const std::string& dir, uint64_t n, int runs) {
   }
 }
 
+/// What this machine allows any thread, measured in the same run: one
+/// that sleeps to each deadline of the same schedule (the least CPU, the
+/// oversleep of the machine's timers) and one that spins through it (the
+/// least lateness, what the host's preemption of a running thread costs).
+void machine_floor(double seconds, double rate, bool spin) {
+  auto n = static_cast<int64_t>(seconds * rate);
+  auto period = std::chrono::nanoseconds{static_cast<int64_t>(1e9 / rate)};
+  std::vector<int64_t> late;
+  late.reserve(static_cast<size_t>(n));
+  auto cpu0 = cpu_seconds();
+  auto start = clock_type::now();
+  std::thread worker{[&] {
+#ifdef __linux__
+    prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+#endif
+    auto deadline = clock_type::now() + period;
+    for (int64_t i = 0; i < n; ++i, deadline += period) {
+      if (spin) {
+        while (clock_type::now() < deadline) {
+          // spin
+        }
+      } else {
+        std::this_thread::sleep_until(deadline);
+      }
+      late.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         clock_type::now() - deadline)
+                         .count());
+    }
+  }};
+  worker.join();
+  auto wall = seconds_since(start);
+  auto cpu = cpu_seconds() - cpu0;
+  std::sort(late.begin(), late.end());
+  auto at = [&](double q) {
+    return static_cast<double>(late[static_cast<size_t>(q * (late.size() - 1))])
+           / 1e3;
+  };
+  std::printf("machine floor, %.0f Hz for %.0f s, a thread that %s each "
+              "deadline\n",
+              rate, seconds, spin ? "spins to" : "sleeps until");
+  std::printf("  lateness                 p50 %8.1f us  p90 %8.1f us  p99 "
+              "%8.1f us  max %8.1f us\n",
+              at(0.5), at(0.9), at(0.99), at(1.0));
+  std::printf("  CPU %.3f s over %.2f s wall = %.1f%% of one core\n", cpu, wall,
+              100.0 * cpu / wall);
+}
+
 void realtime(const std::string& dir, double seconds, double rate) {
   auto n = static_cast<uint64_t>(seconds * rate);
   auto path = generate(dir, troupe::log_format::mcl, n, rate, 0);
+  machine_floor(seconds, rate, false);
+  machine_floor(seconds, rate, true);
   for (bool precise : {false, true}) {
     troupe::replay_options opts;
     opts.precise = precise;

@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 
+using troupe::detail::held_acks;
 using troupe::detail::replay_receipt;
 using troupe::detail::timing_thread;
 
@@ -40,7 +41,8 @@ TEST_CASE("a batch handed over ahead is held until each item's deadline") {
   }
   auto ack = receipt.finish(caf::make_message(1));
   CHECK(ack.count == 2);
-  CHECK(ack.handoff_ns >= 30'000);
+  REQUIRE(ack.handoff_ns.size() == 1);
+  CHECK(ack.handoff_ns[0] >= 30'000);
   CHECK(ack.spent.match_elements<int>());
   // Lateness is measured on the receiver's own clock (virtual here).
   REQUIRE(ack.lateness_ns.size() == 2);
@@ -61,9 +63,58 @@ TEST_CASE("an ordinary batch is handled at once and reports no hand-over") {
   CHECK(timing_thread::now_ns() - start < 1'000'000'000);
   auto ack = receipt.finish({});
   CHECK(ack.count == 1);
-  CHECK(ack.handoff_ns == -1);
+  CHECK(ack.handoff_ns.empty());
   CHECK(ack.spent.empty());
   REQUIRE(ack.lateness_ns.size() == 1);
   CHECK(ack.lateness_ns[0]
         == ns_of(clock.now()) - batch.items[0].header.deadline_ns);
+}
+
+namespace {
+
+troupe::replay_ack ack_of(uint64_t count, int64_t lateness) {
+  troupe::replay_ack ack;
+  ack.count = count;
+  ack.lateness_ns.assign(count, lateness);
+  ack.handoff_ns.push_back(lateness * 10);
+  ack.spent = caf::make_message(count);
+  return ack;
+}
+
+} // namespace
+
+TEST_CASE("acknowledgements are held per sender up to what the sender "
+          "allows, then sent as one") {
+  caf::actor_addr a;
+  held_acks held;
+  // At once when the sender allows no holding back: spent batch included.
+  auto now = held.add(a, ack_of(1, 5), 1);
+  REQUIRE(now);
+  CHECK(now->count == 1);
+  CHECK(!now->spent.empty());
+  // Held until three items are covered.
+  CHECK(!held.add(a, ack_of(1, 1), 3));
+  CHECK(!held.add(a, ack_of(1, 2), 3));
+  CHECK(held.held() == 2);
+  auto merged = held.add(a, ack_of(1, 3), 3);
+  REQUIRE(merged);
+  CHECK(merged->count == 3);
+  CHECK(merged->lateness_ns == std::vector<int64_t>{1, 2, 3});
+  CHECK(merged->handoff_ns == std::vector<int64_t>{10, 20, 30});
+  CHECK(merged->spent.empty());
+  CHECK(held.held() == 0);
+  // A batch as large as the limit goes at once.
+  CHECK(held.add(a, ack_of(4, 1), 3));
+}
+
+TEST_CASE("take hands over what is held, once") {
+  caf::actor_addr a;
+  held_acks held;
+  CHECK(!held.take(a));
+  CHECK(!held.add(a, ack_of(2, 7), 32));
+  auto taken = held.take(a);
+  REQUIRE(taken);
+  CHECK(taken->count == 2);
+  CHECK(!held.take(a));
+  CHECK(held.held() == 0);
 }

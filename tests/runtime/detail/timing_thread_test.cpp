@@ -191,3 +191,20 @@ TEST_CASE("a job fired ahead of its record's time is not late at publish") {
   CHECK(lateness.count() == 1);
   CHECK(lateness.summary().max == 0);
 }
+
+TEST_CASE("a job that need not spin still never fires before its deadline") {
+  collector got;
+  timing_thread timer{nullptr, {}, 0};
+  std::vector<int64_t> deadlines;
+  auto start = timing_thread::now_ns() + 1'000'000;
+  for (uint64_t i = 1; i <= 5; ++i) {
+    deadlines.push_back(start + static_cast<int64_t>(i) * 300'000);
+    timer.push({deadlines.back(), i, got.job(i), 0, false});
+  }
+  REQUIRE(got.wait_for(5));
+  std::lock_guard<std::mutex> guard{got.mtx};
+  for (size_t i = 0; i < 5; ++i) {
+    CHECK(got.seqs[i] == i + 1);
+    CHECK(got.times[i] >= deadlines[i]);
+  }
+}
