@@ -24,6 +24,28 @@ std::string reason_of(const caf::error& err) {
   return colon == std::string::npos ? text : text.substr(colon + 2);
 }
 
+/// Escapes control characters: a refusal is one line, even when it quotes
+/// the file (toml++ shows the character it choked on, a newline included).
+std::string one_line(const std::string& text) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string result;
+  result.reserve(text.size());
+  for (auto c : text) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '\n')
+      result += "\\n";
+    else if (c == '\r')
+      result += "\\r";
+    else if (c == '\t')
+      result += "\\t";
+    else if (u < 0x20 || u == 0x7f)
+      result += std::string{"\\x"} + hex[u >> 4] + hex[u & 0xf];
+    else
+      result += c;
+  }
+  return result;
+}
+
 size_t line_of(const toml::node& x) {
   return x.source().begin.line;
 }
@@ -344,8 +366,9 @@ caf::expected<description> parse_description(std::string_view text,
                                              const registry& types) {
   auto fail
       = [&](size_t line, const std::string& field, const std::string& what) {
-          return make_error(errc::bad_input, file + ":" + std::to_string(line)
-                                                 + ": " + field + ": " + what);
+          return make_error(errc::bad_input,
+                            one_line(file + ":" + std::to_string(line) + ": "
+                                     + field + ": " + what));
         };
   try {
     auto root = toml::parse(text, file);

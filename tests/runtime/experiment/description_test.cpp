@@ -164,6 +164,18 @@ TEST_CASE("bad input: one line naming file, line and field") {
   CHECK(syntax.rfind("exp.toml:1: syntax: ", 0) == 0);
 }
 
+TEST_CASE("bad input: a refusal quoting the file stays on one line") {
+  // The parser quotes the character it stopped at: here the newline after a
+  // cut-off boolean.
+  auto text = error_of("[[resource]]\nname = \"a\"\ntype = \"sim\"\n"
+                       "critical = fal\n");
+  CHECK(text.rfind("exp.toml:4: syntax: ", 0) == 0);
+  CHECK(text.find('\n') == std::string::npos);
+  CHECK(text.find("\\n") != std::string::npos);
+  auto control = error_of("[[resource]]\nname = \"a\x01\"\n");
+  CHECK(control.find('\x01') == std::string::npos);
+}
+
 TEST_CASE("bad input: conditions that wait for each other in a cycle") {
   const char* two = R"(
 [[resource]]
