@@ -85,6 +85,102 @@ TEST_CASE_FIXTURE(buffer_fixture, "R8/B3/B7: a buffer of 10 holds exactly "
   CHECK(!status(buf).data_pending);
 }
 
+TEST_CASE_FIXTURE(buffer_fixture, "R1: data is pending until the 20th record "
+                                  "is taken, then not; one more pull gets "
+                                  "nothing") {
+  // One record at a time: the buffer cannot look past what it serves, so
+  // it learns of the end only when it reads on after the 20th.
+  troupe::buffer_options opts;
+  opts.max_records = 1;
+  auto buf = make(opts);
+  CHECK(status(buf).data_pending);
+  REQUIRE(request<bool>(buf, troupe::buffer_start{}) == true);
+  auto all = fixture_labels();
+  for (size_t i = 0; i < all.size(); ++i) {
+    CAPTURE(i);
+    CHECK(status(buf).data_pending);
+    CHECK(labels(pull(buf, 1)) == std::vector<std::string>{all[i]});
+  }
+  auto st = status(buf);
+  CHECK(!st.data_pending);
+  CHECK(st.stored == 0);
+  auto batch = request<troupe::record_batch>(buf, troupe::buffer_pull{1});
+  REQUIRE(batch);
+  CHECK(batch->records.empty());
+  CHECK(batch->exhausted);
+}
+
+TEST_CASE_FIXTURE(buffer_fixture, "the byte bound stops the read-ahead; "
+                                  "draining lets it read on, nothing lost "
+                                  "or doubled") {
+  // Each record's size as the buffer counts it: a buffer of one record
+  // holds exactly that record's bytes.
+  std::vector<uint64_t> sizes;
+  {
+    troupe::buffer_options one;
+    one.max_records = 1;
+    auto buf = make(one);
+    REQUIRE(request<bool>(buf, troupe::buffer_start{}) == true);
+    for (int i = 0; i < 20; ++i) {
+      sizes.push_back(status(buf).stored_bytes);
+      REQUIRE(pull(buf, 1).size() == 1);
+    }
+  }
+  for (auto size : sizes)
+    REQUIRE(size > 0);
+  auto bytes_of = [&](size_t from, size_t to) {
+    uint64_t result = 0;
+    for (size_t i = from; i < to; ++i)
+      result += sizes[i];
+    return result;
+  };
+  troupe::buffer_options opts;
+  opts.slice = 2; // reads in steps, so it must look at the bound each time
+  SUBCASE("a bound met exactly") {
+    opts.max_bytes = bytes_of(0, 5);
+  }
+  SUBCASE("a bound inside a record: that record is the last one read") {
+    opts.max_bytes = bytes_of(0, 5) + 1;
+  }
+  CAPTURE(opts.max_bytes);
+  auto buf = make(opts);
+  REQUIRE(request<bool>(buf, troupe::buffer_start{}) == true);
+  // Reads on while below the bound: stops with the record that reaches it.
+  size_t expected = 0;
+  while (bytes_of(0, expected) < opts.max_bytes)
+    ++expected;
+  auto st = status(buf);
+  CHECK(st.stored == expected);
+  CHECK(st.stored < opts.max_records);
+  CHECK(st.records_read == expected);
+  CHECK(st.stored_bytes == bytes_of(0, expected));
+  CHECK(st.stored_bytes - sizes[expected - 1] < opts.max_bytes);
+  CHECK(st.ready);
+  CHECK(st.data_pending);
+  // Nothing more is read while nobody takes anything.
+  run();
+  CHECK(status(buf).records_read == expected);
+  std::vector<troupe::record> got;
+  for (uint32_t n : {2u, 1u, 3u, 2u, 4u, 1u, 2u, 3u, 2u, 100u, 1u}) {
+    auto batch = pull(buf, n);
+    got.insert(got.end(), batch.begin(), batch.end());
+    st = status(buf);
+    CAPTURE(got.size());
+    // What is held is the records after those taken, counted right.
+    CHECK(st.records_served == got.size());
+    CHECK(st.stored_bytes == bytes_of(got.size(), got.size() + st.stored));
+    if (st.data_pending) {
+      // Read on to the bound again, not beyond.
+      CHECK(st.stored_bytes >= opts.max_bytes);
+      CHECK(st.stored_bytes - sizes[got.size() + st.stored - 1]
+            < opts.max_bytes);
+    }
+  }
+  CHECK(labels(got) == fixture_labels());
+  CHECK(!status(buf).data_pending);
+  CHECK(status(buf).records_read == 20);
+}
+
 TEST_CASE_FIXTURE(buffer_fixture, "R9/R10: controls act once; stop keeps the "
                                   "position, reset rewinds") {
   troupe::buffer_options opts;

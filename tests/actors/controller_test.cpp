@@ -2,12 +2,15 @@
 // each stricter where NEPI's polling made it loose.
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 
 #include "troupe/actors/controller.hpp"
 
 #include <doctest/doctest.h>
 
 #include "support/experiment.hpp"
+#include "support/replay.hpp"
 
 using namespace troupe;
 using test::attrs;
@@ -559,6 +562,32 @@ TEST_CASE_FIXTURE(experiment_fixture, "N22: traces") {
   CHECK(*names == std::vector<std::string>{"log"});
   CHECK(code_of(request<trace_data>(ctl, read_trace{a, "nope"}).error())
         == errc::not_found);
+  // Without a trace folder the trace lives in memory only: no path.
+  auto path = request<trace_data>(ctl, read_trace{a, "log", trace_query::path});
+  REQUIRE(path);
+  CHECK(path->text.empty());
+  CHECK(path->size == 16);
+}
+
+TEST_CASE("N22: a trace's path names the file in the trace folder that "
+          "holds its content") {
+  test::temp_dir dir;
+  experiment_options opts;
+  opts.trace_dir = dir.path();
+  experiment_fixture fx{opts};
+  auto a = fx.add("sim", "a",
+                  attrs({{"trace", caf::config_value{"0123456789abcdef"}}}));
+  fx.deploy();
+  auto path
+      = fx.request<trace_data>(fx.ctl, read_trace{a, "log", trace_query::path});
+  REQUIRE(path);
+  CHECK(path->text == dir.file("a.log"));
+  CHECK(path->size == 16);
+  // The query flushes, so the file holds everything written so far.
+  std::ifstream in{path->text, std::ios::binary};
+  REQUIRE(in);
+  std::string content{std::istreambuf_iterator<char>{in}, {}};
+  CHECK(content == "0123456789abcdef");
 }
 
 TEST_CASE_FIXTURE(experiment_fixture, "registering refuses bad input") {

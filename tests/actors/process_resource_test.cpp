@@ -3,6 +3,10 @@
 // receive from another thread. No timing assertions: a hang fails through
 // ctest's timeout.
 
+#include <fstream>
+#include <iterator>
+#include <string>
+
 #include "troupe/actors/controller.hpp"
 #include "troupe/actors/process_resource.hpp"
 #include "troupe/runtime/config.hpp"
@@ -12,14 +16,21 @@
 
 #include <doctest/doctest.h>
 
+#include "support/replay.hpp"
+
 using namespace troupe;
 
 namespace {
 
 struct live_experiment {
+  explicit live_experiment(experiment_options opts = {})
+      : h(spawn_experiment(rt, std::move(opts))) {
+    // nop
+  }
+
   config cfg;
   runtime rt{cfg};
-  experiment_handles h = spawn_experiment(rt);
+  experiment_handles h;
   caf::scoped_actor self{rt.system()};
 
   template <class R, class... Ts>
@@ -60,8 +71,9 @@ struct live_experiment {
     return *x;
   }
 
-  std::string trace(uint64_t guid, const std::string& name) {
-    auto x = ask<trace_data>(read_trace{guid, name, trace_query::all});
+  std::string trace(uint64_t guid, const std::string& name,
+                    trace_query what = trace_query::all) {
+    auto x = ask<trace_data>(read_trace{guid, name, what});
     REQUIRE(x);
     return x->text;
   }
@@ -78,6 +90,30 @@ TEST_CASE("a process runs; its output becomes traces; exit 0 stops it") {
   CHECK(i.state == resource_state::stopped);
   CHECK(x.trace(p, "stdout") == "hello\n");
   CHECK(x.trace(p, "stderr") == "warn\n");
+  // No trace folder: the output is kept in memory only.
+  CHECK(x.trace(p, "stdout", trace_query::path).empty());
+}
+
+TEST_CASE("with a trace folder, a process's trace paths name files holding "
+          "its output") {
+  test::temp_dir dir;
+  experiment_options opts;
+  opts.trace_dir = dir.path();
+  live_experiment x{opts};
+  auto p = x.add("hello", "echo hello; echo warn >&2");
+  x.deploy({p});
+  CHECK(!x.ask_void(wait_for{resource_state::stopped, {p}, 0}));
+  auto read = [](const std::string& path) {
+    std::ifstream in{path, std::ios::binary};
+    REQUIRE(in);
+    return std::string{std::istreambuf_iterator<char>{in}, {}};
+  };
+  auto out = x.trace(p, "stdout", trace_query::path);
+  CHECK(out == dir.file("hello.stdout"));
+  CHECK(read(out) == "hello\n");
+  auto err = x.trace(p, "stderr", trace_query::path);
+  CHECK(err == dir.file("hello.stderr"));
+  CHECK(read(err) == "warn\n");
 }
 
 TEST_CASE("a non-zero exit fails the resource") {

@@ -51,6 +51,44 @@ private:
   std::multimap<int32_t, caf::response_promise> pending_;
 };
 
+/// Reads item `(x, s)` in `s` seconds of virtual time, then computes at
+/// once, answering `(10 * x, virtual time of the compute in ns)`: shows when
+/// each item entered the compute stage.
+class staggered : public troupe::agent {
+public:
+  using agent::agent;
+
+protected:
+  troupe::handler_set handlers() override {
+    return handle(
+        [this](troupe::read_atom,
+               const caf::message& item) -> caf::result<troupe::work_output> {
+          auto x = item.get_as<int32_t>(0);
+          auto rp = make_response_promise();
+          pending_.emplace(x, rp);
+          delayed_send(this, std::chrono::seconds{item.get_as<int32_t>(1)},
+                       caf::tick_atom::value, x);
+          return rp;
+        },
+        [this](caf::tick_atom, int32_t x) {
+          auto i = pending_.find(x);
+          if (i != pending_.end()) {
+            i->second.deliver(troupe::work_output{caf::make_message(x)});
+            pending_.erase(i);
+          }
+        },
+        [this](troupe::compute_atom, const caf::message& input) {
+          auto at
+              = static_cast<int64_t>(clock().now().time_since_epoch().count());
+          return troupe::work_output{
+              caf::make_message(10 * input.get_as<int32_t>(0), at)};
+        });
+  }
+
+private:
+  std::multimap<int32_t, caf::response_promise> pending_;
+};
+
 /// Answers every input with its own actor ID: shows who computed what.
 class whoami : public troupe::compute_worker {
 public:
@@ -100,6 +138,7 @@ struct pool_fixture : test::fixture {
   pool_fixture() {
     agents.add_agent<test::square_worker>("square")
         .add_agent<slow>("slow")
+        .add_agent<staggered>("staggered")
         .add_agent<whoami>("whoami")
         .add_agent<mortal>("mortal");
   }
@@ -186,6 +225,43 @@ TEST_CASE_FIXTURE(pool_fixture, "a sink receives results in input order") {
   CHECK(count == 5);
   CHECK(agent_of<result_sink>(sink).indices
         == std::vector<uint64_t>{0, 1, 2, 3, 4});
+}
+
+TEST_CASE_FIXTURE(pool_fixture, "reads enter the compute stage in the order "
+                                "they complete, results leave in input order") {
+  auto pool = make_pool(threads(2, 2), "staggered");
+  // Item 0 takes 3 s to read, item 1 1 s, item 2 2 s.
+  std::vector<caf::message> items{caf::make_message(int32_t{1}, int32_t{3}),
+                                  caf::make_message(int32_t{2}, int32_t{1}),
+                                  caf::make_message(int32_t{3}, int32_t{2})};
+  auto result = run_pool(pool, items);
+  REQUIRE_MESSAGE(result,
+                  (result ? std::string{} : troupe::to_text(result.error())));
+  REQUIRE(result->size() == 3);
+  std::vector<int32_t> outputs;
+  std::vector<int64_t> computed_at;
+  for (auto& x : *result) {
+    outputs.push_back(x.get_as<int32_t>(0));
+    computed_at.push_back(x.get_as<int64_t>(1));
+  }
+  CHECK(outputs == std::vector<int32_t>{10, 20, 30});
+  // Item 1 did not wait for item 0's read, nor item 2 for item 0's.
+  CHECK(computed_at[1] < computed_at[2]);
+  CHECK(computed_at[2] < computed_at[0]);
+  CHECK(computed_at[0] - computed_at[1]
+        == std::chrono::nanoseconds{2s}.count());
+  // A sink gets them in input order all the same.
+  auto sink = spawn<result_sink>("staggered-sink");
+  caf::scoped_actor self{sys()};
+  auto pending = self->request(pool, caf::infinite, troupe::run_atom::value,
+                               items, sink);
+  advance(30s);
+  uint64_t count = 0;
+  std::move(pending).receive(
+      [&](uint64_t n) { count = n; },
+      [&](caf::error& err) { FAIL(troupe::to_text(err)); });
+  CHECK(count == 3);
+  CHECK(agent_of<result_sink>(sink).indices == std::vector<uint64_t>{0, 1, 2});
 }
 
 TEST_CASE_FIXTURE(pool_fixture, "work is spread over the pool") {

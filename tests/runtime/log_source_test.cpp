@@ -94,6 +94,19 @@ TEST_CASE("R6: bad arguments are refused") {
   CHECK(!src);
 }
 
+// open_logs takes files and directories alike, so no call expects a
+// directory as such; the nearest case is a path spelled as a directory
+// ("name/") that names a file.
+TEST_CASE("R6: a file spelled as a directory is refused") {
+  auto file = mcl_dir("dataset/UnitTestMessageA.log");
+  REQUIRE(read_logs({file}).size() == 10);
+  auto src = troupe::open_logs({file + "/"}, {});
+  REQUIRE(!src);
+  CHECK(troupe::code_of(src.error()) == errc::not_found);
+  CHECK(troupe::to_text(src.error()).find("UnitTestMessageA.log/")
+        != std::string::npos);
+}
+
 TEST_CASE("raw-data logs are skipped in directories unless asked for") {
   troupe::read_options opts;
   opts.include_raw = true;
@@ -205,7 +218,73 @@ TEST_CASE("a 10 MB line is one bad record, not a crash") {
   auto records = read_logs({path}, {}, &bad);
   CHECK(records.size() == 2);
   REQUIRE(bad.size() == 1);
+  CHECK(bad[0].file == path);
   CHECK(bad[0].line == 2);
+  CHECK(bad[0].reason.find("JSON") != std::string::npos);
+  // The reason is one line, not the record.
+  CHECK(bad[0].reason.size() < 200);
+}
+
+TEST_CASE("a 10 MB line in an MCL log is one bad record, not a crash") {
+  temp_dir dir;
+  std::string good = std::string{"0.5 't' "} + payload + "\n";
+  std::string after = std::string{"0.7 't' "} + payload + "\n";
+  // Time and topic are fine; the payload is 10 MB of hex that is no
+  // msgpack value.
+  std::string huge = "0.6 't' " + std::string(10 * 1024 * 1024, 'a') + "\n";
+  auto path = dir.write("huge.log", std::string{hdr} + good + huge + after);
+  std::vector<troupe::bad_record> bad;
+  auto records = read_logs({path}, {}, &bad);
+  REQUIRE(records.size() == 2);
+  CHECK(records[0].elapsed_ns == 500'000'000);
+  CHECK(records[1].elapsed_ns == 700'000'000);
+  CHECK(records[1].line == 10);
+  REQUIRE(bad.size() == 1);
+  CHECK(bad[0].file == path);
+  CHECK(bad[0].line == 9);
+  CHECK(bad[0].reason.find("msgpack") != std::string::npos);
+  CHECK(bad[0].reason.size() < 200);
+  // Without a blank, the line has no fields to parse.
+  std::string bare(10 * 1024 * 1024, '7');
+  path = dir.write("bare.log", std::string{hdr} + good + bare + "\n" + after);
+  bad.clear();
+  CHECK(read_logs({path}, {}, &bad).size() == 2);
+  REQUIRE(bad.size() == 1);
+  CHECK(bad[0].line == 9);
+  CHECK(bad[0].reason.find("truncated line") != std::string::npos);
+  CHECK(bad[0].reason.size() < 200);
+}
+
+TEST_CASE("empty MCL logs and header-only ones read as no records") {
+  temp_dir dir;
+  auto empty = dir.write("empty.log", "");
+  auto header_only = dir.write("header.log", hdr);
+  for (auto& path : {empty, header_only}) {
+    CAPTURE(path);
+    auto src = troupe::open_logs({path}, {});
+    REQUIRE(src);
+    std::vector<troupe::bad_record> bad;
+    CHECK(troupe::read_all(**src, &bad).empty());
+    CHECK(bad.empty());
+    CHECK(!(*src)->rewind());
+    CHECK(troupe::read_all(**src).empty());
+  }
+  // Next to a log with records, they add nothing and take nothing away.
+  auto good = std::string{hdr} + "0.5 't' " + payload + "\n";
+  dir.write("good.log", good);
+  std::vector<troupe::bad_record> bad;
+  auto records = read_logs({dir.path()}, {}, &bad);
+  CHECK(bad.empty());
+  REQUIRE(records.size() == 1);
+  CHECK(records[0].elapsed_ns == 500'000'000);
+  // A header cut short is refused, naming the file and the reason.
+  auto cut = dir.write("cut.log", std::string{hdr}.substr(0, 20));
+  auto src = troupe::open_logs({cut}, {});
+  REQUIRE(!src);
+  CHECK(troupe::code_of(src.error()) == errc::bad_input);
+  CHECK(troupe::to_text(src.error()).find("cut.log:") != std::string::npos);
+  CHECK(troupe::to_text(src.error()).find("closing dash line")
+        != std::string::npos);
 }
 
 TEST_CASE("empty files and binary garbage read as nothing or bad records") {

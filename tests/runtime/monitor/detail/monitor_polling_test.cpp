@@ -168,6 +168,11 @@ TEST_CASE_FIXTURE(monitor_fixture, "a throwing poll sets the error and the "
   update_log seen;
   auto rec = test::spawn_recorder(rt(), seen);
   REQUIRE(!request<void>(mon, caf::subscribe_atom::value, std::string{}, rec));
+  std::vector<point_update> called;
+  update_callback cb{"", "keeper", [&](const point_update& x) {
+                       called.push_back(x);
+                     }};
+  REQUIRE(request<uint64_t>(mon, caf::add_atom::value, cb));
   point_options opts = every(1s);
   opts.error_alert = alert_level::critical;
   bool fail = true;
@@ -183,9 +188,20 @@ TEST_CASE_FIXTURE(monitor_fixture, "a throwing poll sets the error and the "
   }
   REQUIRE(seen.updates.size() == 2);
   CHECK(seen.updates[0].error == "the poll threw: sensor unplugged");
+  // Callbacks get the error too, once per point, with the error's alert.
+  REQUIRE(called.size() == 2);
+  for (size_t i = 0; i < called.size(); ++i) {
+    CAPTURE(i);
+    CHECK(called[i].name == (i == 0 ? "x" : "y"));
+    CHECK(called[i].error == "the poll threw: sensor unplugged");
+    CHECK(called[i].alert == alert_level::critical);
+  }
   // The monitor keeps polling; once the poll works, the error clears.
   fail = false;
   advance(1s);
+  REQUIRE(called.size() == 4);
+  CHECK(called[2].error.empty());
+  CHECK(called[2].value == point_value{1});
   CHECK(info("x").error.empty());
   CHECK(info("x").alert == alert_level::none);
   CHECK(info("y").value == point_value{2});
@@ -368,6 +384,11 @@ TEST_CASE_FIXTURE(monitor_fixture, "alert changes are logged at the "
   value = alert::green(2);
   advance(1s);
   CHECK(logs.count("alert of 'quiet': RED -> GREEN") == 1);
+  // Straight from below the threshold to it is logged as well.
+  value = alert::red(3);
+  advance(1s);
+  CHECK(logs.count("alert of 'quiet': GREEN -> RED") == 1);
+  CHECK(logs.count("alert of 'chatty': GREEN -> RED") == 1);
 }
 
 TEST_CASE_FIXTURE(monitor_fixture, "a family follows the names its poll "
