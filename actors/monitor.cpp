@@ -139,6 +139,12 @@ caf::error validate(const monitor_config& cfg) {
   if (!std::isfinite(cfg.stale_factor) || cfg.stale_factor < 0)
     return bad("stale factor must be 0 (never stale) or positive (got "
                + std::to_string(cfg.stale_factor) + ")");
+  if (cfg.poll_wave == 0)
+    return bad("poll wave must be at least 1");
+  if (cfg.poll_wave_gap < caf::timespan::zero()
+      || cfg.poll_wave_gap > std::chrono::seconds{1})
+    return bad("poll wave gap must be between 0 and 1 s (got "
+               + format_duration(cfg.poll_wave_gap) + ")");
   if (cfg.shutdown_grace.count() < 0)
     return bad("shutdown grace must not be negative");
   return caf::none;

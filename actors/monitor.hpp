@@ -82,6 +82,15 @@ struct monitor_config {
   /// How long the monitor waits at exit for polls still running before it
   /// abandons their threads.
   std::chrono::milliseconds shutdown_grace{1000};
+  /// At most `poll_wave` polls start per `poll_wave_gap`. Points registered
+  /// together fall due together every interval, and thousands of results at
+  /// one instant queue behind each other at the monitor and at subscribers;
+  /// spread over a few waves, each wave is delivered before the next
+  /// starts, and the points stay spread because each one's next poll counts
+  /// from its own completion. The two bound the polling rate (by default a
+  /// million polls a second); a gap of 0 starts every due poll at once.
+  size_t poll_wave = 1024;
+  caf::timespan poll_wave_gap = std::chrono::milliseconds{1};
 
   /// Where polls run. `automatic`: inline under CAF's test coordinator (so
   /// that tests are deterministic), on worker threads otherwise.

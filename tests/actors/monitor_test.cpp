@@ -68,6 +68,14 @@ TEST_CASE("bad monitor configurations are refused with the setting named") {
   CHECK(text(cfg)
         == "invalid_config: monitor: default dt must be between 0 and 365 "
            "days (got -5 s)");
+  cfg = {};
+  cfg.poll_wave = 0;
+  CHECK(text(cfg) == "invalid_config: monitor: poll wave must be at least 1");
+  cfg = {};
+  cfg.poll_wave_gap = 2s;
+  CHECK(text(cfg)
+        == "invalid_config: monitor: poll wave gap must be between 0 and 1 s "
+           "(got 2 s)");
   test::fixture fx;
   cfg = {};
   cfg.workers = 2000;

@@ -3,16 +3,21 @@
 //
 // Usage: bench_monitor [--points N] [--dt-ms D] [--seconds S] [--warmup S]
 //                      [--case all|cpu|latency] [--scheduler S] [--workers W]
+//                      [--wave-gap-us G]
 //
 // cpu: the process's CPU time (getrusage: every thread, user + system) over
 //      S seconds, with N trivial points polled every D ms, next to the same
 //      runtime and monitor with no points (CAF's idle cost), in one run.
 // latency: every poll returns the steady clock; a subscriber to all points
 //      records how long after the poll each update reached it; N / 10 and N
-//      points registered at once (in phase: one burst per dt), and N points
-//      registered in 100 groups over one dt (staggered).
+//      points registered at once (in phase: they fall due together every
+//      dt, and the monitor starts them in waves, see
+//      `monitor_config::poll_wave`), and N points registered in 100 groups
+//      over one dt (staggered).
 // --scheduler stealing|sharing picks CAF's scheduler policy (default: CAF's
-// work stealing); --workers W the monitor's poll threads (default 10).
+// work stealing); --workers W the monitor's poll threads (default 10);
+// --wave-gap-us G the monitor's `poll_wave_gap` (default 1000; 0 starts
+// every due poll at once).
 
 #include <algorithm>
 #include <atomic>
@@ -47,6 +52,7 @@ double seconds = 10;
 double warmup = 3;
 /// Poll worker threads of the monitor.
 size_t workers = monitor_config{}.workers;
+caf::timespan wave_gap = monitor_config{}.poll_wave_gap;
 /// CAF's scheduler policy: "stealing" (CAF's default) or "sharing".
 std::string policy = "stealing";
 
@@ -150,6 +156,7 @@ cpu_figures measure_cpu(int n) {
   runtime rt{cfg};
   monitor_config mcfg;
   mcfg.workers = workers;
+  mcfg.poll_wave_gap = wave_gap;
   auto mon = spawn_monitor(rt, mcfg);
   if (!mon)
     std::exit(1);
@@ -178,6 +185,7 @@ void measure_latency(int n, bool staggered) {
   runtime rt{cfg};
   monitor_config mcfg;
   mcfg.workers = workers;
+  mcfg.poll_wave_gap = wave_gap;
   auto mon = spawn_monitor(rt, mcfg);
   if (!mon)
     std::exit(1);
@@ -242,11 +250,18 @@ int main(int argc, char** argv) {
       policy = argv[i + 1];
     else if (std::strcmp(argv[i], "--workers") == 0)
       workers = static_cast<size_t>(std::atoi(argv[i + 1]));
+    else if (std::strcmp(argv[i], "--wave-gap-us") == 0)
+      wave_gap = std::chrono::microseconds{std::atoi(argv[i + 1])};
   }
   log::set_level(log::level::error);
-  std::printf("CAF scheduler: %s, monitor workers: %zu\n",
-              policy == "sharing" ? "sharing" : "work stealing (default)",
-              workers);
+  std::printf(
+      "CAF scheduler: %s, monitor workers: %zu, poll waves %zu per "
+      "%lld us\n",
+      policy == "sharing" ? "sharing" : "work stealing (default)", workers,
+      monitor_config{}.poll_wave,
+      static_cast<long long>(
+          std::chrono::duration_cast<std::chrono::microseconds>(wave_gap)
+              .count()));
   if (which == "all" || which == "cpu") {
     std::printf("monitor cpu: %d trivial points every %d ms, %.0f s measured "
                 "after %.0f s warm-up, process CPU (all threads)\n",

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <algorithm>
+#include <limits>
 #include <map>
 #include <optional>
 #include <utility>
@@ -33,12 +35,20 @@ public:
     return buckets_.begin()->first;
   }
 
-  /// Appends every entry due at or before `now` to `out`, earliest first.
-  void take_due(time_point now, std::vector<T>& out) {
-    while (!buckets_.empty() && buckets_.begin()->first <= now) {
+  /// Appends the entries due at or before `now` to `out`, earliest bucket
+  /// first, at most `limit` of them; the rest stay due.
+  void take_due(time_point now, std::vector<T>& out,
+                size_t limit = std::numeric_limits<size_t>::max()) {
+    while (limit > 0 && !buckets_.empty() && buckets_.begin()->first <= now) {
       auto& xs = buckets_.begin()->second;
-      out.insert(out.end(), std::make_move_iterator(xs.begin()),
+      // A partly taken bucket gives up its last entries: no shifting.
+      auto n = std::min(limit, xs.size());
+      out.insert(out.end(), std::make_move_iterator(xs.end() - n),
                  std::make_move_iterator(xs.end()));
+      xs.resize(xs.size() - n);
+      limit -= n;
+      if (!xs.empty())
+        return;
       if (last_ == buckets_.begin())
         last_ = buckets_.end();
       buckets_.erase(buckets_.begin());

@@ -143,6 +143,9 @@ private:
 
   void dispatch(uint32_t index);
 
+  /// Polls that may still start in the current dispatch window.
+  size_t dispatch_budget();
+
   void flush_jobs();
 
   void run_inline(poll_job& job);
@@ -213,6 +216,9 @@ private:
   /// The actor clock when the current message arrived: everything one
   /// message changes happens at one instant.
   time_point now_{};
+  /// End of the current dispatch window and the polls started in it.
+  time_point window_end_{};
+  size_t window_dispatched_ = 0;
   point_tree tree_;
   std::vector<poll_source> sources_;
   std::vector<uint32_t> free_sources_;

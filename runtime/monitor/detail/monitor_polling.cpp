@@ -29,8 +29,23 @@ bool at_least(alert_level x, alert_level threshold) {
 
 // -- dispatching --------------------------------------------------------------
 
+size_t monitor_core::dispatch_budget() {
+  // See `monitor_config::poll_wave`.
+  if (now_ >= window_end_) {
+    window_end_ = now_ + cfg_.poll_wave_gap;
+    window_dispatched_ = 0;
+  }
+  return cfg_.poll_wave - std::min(cfg_.poll_wave, window_dispatched_);
+}
+
 void monitor_core::dispatch(uint32_t index) {
   auto& src = sources_[index];
+  if (dispatch_budget() == 0) {
+    // Starts with the next window; `arm_timer` wakes the monitor for it.
+    polls_.add(now_, {index, src.generation});
+    return;
+  }
+  ++window_dispatched_;
   src.in_flight = true;
   if (src.fn->type() == poll_function::kind::request)
     src.fn->start(self_, poll_promise::make(inbox_, index, src.generation));
@@ -259,14 +274,22 @@ void monitor_core::on_timer() {
     armed_.reset();
   if (!running_)
     return;
-  due_polls_.clear();
-  polls_.take_due(now_, due_polls_);
-  jobs_.reserve(jobs_.size() + due_polls_.size());
-  for (auto [index, generation] : due_polls_) {
-    auto& src = sources_[index];
-    if (src.used && src.generation == generation && src.fn && !src.in_flight
-        && !src.done && src.due <= now_)
-      dispatch(index);
+  // Entries that no longer apply cost no budget: take until it is spent or
+  // nothing more is due.
+  for (auto budget = dispatch_budget(); budget > 0;) {
+    due_polls_.clear();
+    polls_.take_due(now_, due_polls_, budget);
+    if (due_polls_.empty())
+      break;
+    jobs_.reserve(jobs_.size() + due_polls_.size());
+    for (auto [index, generation] : due_polls_) {
+      auto& src = sources_[index];
+      if (src.used && src.generation == generation && src.fn && !src.in_flight
+          && !src.done && src.due <= now_) {
+        dispatch(index);
+        --budget;
+      }
+    }
   }
   due_stale_.clear();
   stale_.take_due(now_, due_stale_);
@@ -281,6 +304,9 @@ void monitor_core::arm_timer() {
   if (!running_)
     return;
   auto next = polls_.next();
+  // Polls due now that this window has no budget for start with the next.
+  if (next && *next <= now_ && dispatch_budget() == 0)
+    next = window_end_;
   if (auto stale = stale_.next(); stale && (!next || *stale < *next))
     next = stale;
   if (!next || (armed_ && *armed_ <= *next))

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <chrono>
 #include <vector>
 
@@ -53,4 +54,33 @@ TEST_CASE("entries added at the time of the last one share its bucket, "
   cal.clear();
   cal.add(t0 + 4s, 9);
   CHECK(cal.size() == 1);
+}
+
+TEST_CASE("a limited take leaves the rest due") {
+  calendar<int> cal;
+  caf::actor_clock::time_point t0{};
+  cal.add(t0 + 1s, 1);
+  cal.add(t0 + 1s, 2);
+  cal.add(t0 + 1s, 3);
+  cal.add(t0 + 2s, 4);
+  std::vector<int> due;
+  cal.take_due(t0 + 5s, due, 2);
+  CHECK(due.size() == 2);
+  CHECK(cal.size() == 2);
+  CHECK(cal.next() == t0 + 1s);
+  cal.take_due(t0 + 5s, due, 0);
+  CHECK(due.size() == 2);
+  cal.take_due(t0 + 5s, due, 2);
+  CHECK(due.size() == 4);
+  std::sort(due.begin(), due.begin() + 3);
+  CHECK(due == std::vector<int>{1, 2, 3, 4});
+  CHECK(cal.empty());
+  cal.add(t0 + 1s, 5);
+  cal.add(t0 + 1s, 6);
+  due.clear();
+  cal.take_due(t0 + 1s, due, 1);
+  cal.add(t0 + 1s, 7);
+  cal.take_due(t0 + 1s, due);
+  std::sort(due.begin(), due.end());
+  CHECK(due == std::vector<int>{5, 6, 7});
 }

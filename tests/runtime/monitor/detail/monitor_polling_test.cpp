@@ -1,6 +1,7 @@
 // Polling on virtual time: when polls run, what their results do to points,
 // staleness, and what subscribers and callbacks see.
 
+#include <algorithm>
 #include <chrono>
 #include <stdexcept>
 #include <string>
@@ -97,6 +98,84 @@ TEST_CASE_FIXTURE(monitor_fixture, "dt 0 polls every tick; no dt means the "
   CHECK(ticks == std::vector<int64_t>{0, 500, 1000, 1500, 2000});
   advance(18s);
   CHECK(defaults == std::vector<int64_t>{0, 10000, 20000});
+}
+
+namespace {
+
+/// Registers `n` points polled every second, at one instant; each poll
+/// records its start time (us since `start`) in `calls[i]`.
+void add_many(monitor_fixture& fx, int n,
+              std::vector<std::vector<int64_t>>& calls,
+              caf::actor_clock::time_point start) {
+  calls.resize(n);
+  for (int i = 0; i < n; ++i)
+    fx.must_add(make_point(
+        "p" + std::to_string(i), every(1s), poll([&fx, &calls, start, i] {
+          calls[i].push_back(
+              std::chrono::duration_cast<std::chrono::microseconds>(fx.now()
+                                                                    - start)
+                  .count());
+          return int64_t{i};
+        })));
+}
+
+/// How many points had their `round`-th poll at `t` us.
+long polls_at(const std::vector<std::vector<int64_t>>& calls, size_t round,
+              int64_t t) {
+  return std::count_if(calls.begin(), calls.end(), [&](auto& xs) {
+    return xs.size() > round && xs[round] == t;
+  });
+}
+
+} // namespace
+
+TEST_CASE_FIXTURE(monitor_fixture, "points falling due together start in "
+                                   "waves of poll_wave, poll_wave_gap apart") {
+  auto start = now();
+  std::vector<std::vector<int64_t>> calls;
+  add_many(*this, 2500, calls, start);
+  CHECK(polls_at(calls, 0, 0) == 1024);
+  advance(999us);
+  CHECK(polls_at(calls, 0, 0) == 1024);
+  CHECK(polls_at(calls, 0, 999) == 0);
+  advance(1us);
+  CHECK(polls_at(calls, 0, 1000) == 1024);
+  advance(1ms);
+  CHECK(polls_at(calls, 0, 2000) == 452);
+  // Each next poll counts from its own completion: the waves stay apart.
+  advance(1s);
+  CHECK(polls_at(calls, 1, 1'000'000) == 1024);
+  CHECK(polls_at(calls, 1, 1'001'000) == 1024);
+  CHECK(polls_at(calls, 1, 1'002'000) == 452);
+  for (auto& xs : calls)
+    CHECK(xs.size() == 2);
+}
+
+TEST_CASE("a poll wave gap of 0 starts every due poll at once") {
+  monitor_config cfg;
+  cfg.poll_wave = 10;
+  cfg.poll_wave_gap = caf::timespan{0};
+  monitor_fixture fx{cfg};
+  auto start = fx.now();
+  std::vector<std::vector<int64_t>> calls;
+  add_many(fx, 50, calls, start);
+  CHECK(polls_at(calls, 0, 0) == 50);
+  fx.advance(1s);
+  CHECK(polls_at(calls, 1, 1'000'000) == 50);
+}
+
+TEST_CASE("a small poll wave spreads even a few points") {
+  monitor_config cfg;
+  cfg.poll_wave = 2;
+  cfg.poll_wave_gap = 10ms;
+  monitor_fixture fx{cfg};
+  auto start = fx.now();
+  std::vector<std::vector<int64_t>> calls;
+  add_many(fx, 5, calls, start);
+  fx.advance(25ms);
+  CHECK(polls_at(calls, 0, 0) == 2);
+  CHECK(polls_at(calls, 0, 10'000) == 2);
+  CHECK(polls_at(calls, 0, 20'000) == 1);
 }
 
 TEST_CASE_FIXTURE(monitor_fixture, "a slow poll does not delay a fast one; "
