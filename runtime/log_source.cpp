@@ -324,8 +324,11 @@ open_logs(const std::vector<std::string>& paths, const read_options& opts) {
   for (auto& path : paths) {
     std::error_code ec;
     auto st = fs::status(path, ec);
+    // The system's reason, so that "name.log/" says "not a directory".
     if (ec || !fs::exists(st))
-      return make_error(errc::not_found, path + ": no such file or directory");
+      return make_error(
+          errc::not_found,
+          path + ": " + (ec ? ec.message() : "no such file or directory"));
     if (fs::is_directory(st)) {
       auto found = scan_directory(path);
       if (!found)
