@@ -14,7 +14,7 @@ namespace {
 constexpr size_t max_handed = 64;
 
 /// How far ahead of its due time a record goes to the timing thread.
-constexpr auto handoff_horizon = std::chrono::milliseconds{20};
+constexpr auto handoff_horizon = std::chrono::milliseconds{100};
 
 /// The timing thread asks for more when this few jobs are left.
 constexpr size_t low_water_mark = 8;
@@ -134,7 +134,7 @@ caf::error replay_engine::load(replay_options opts, bool precise_allowed) {
     tap_->is_agent = true; // taps acknowledge batches
   }
   phase_ = phase::idle;
-  handoff_lead_ = spin_margin{};
+  handoff_lead_ = spin_margin{handoff_policy};
   last_fire_ns_ = 0;
   last_due_ns_ = 0;
   if (precise_allowed && opts_.precise && !opts_.max_rate)

@@ -248,13 +248,18 @@ private:
   lateness_histogram delivery_lateness_;
   std::vector<caf::typed_response_promise<replay_status>> end_waiters_;
   // The precise path.
+  /// Twice the longest of the recent hand-overs, at most half the gap to
+  /// the previous record: receivers sleep away what they get early
+  /// (`hold_until`), so a generous lead costs little and only a late
+  /// hand-over makes a late handler.
+  static constexpr margin_policy handoff_policy{1.0, 2, 2};
   std::unique_ptr<timing_thread> timer_;
   std::deque<handed> handed_;
   uint64_t next_seq_ = 1;
   /// How far ahead of a record's time the timing thread hands it to agents
   /// and sinks (which hold it until then): learned from their reports of
-  /// how long hand-overs take, as the timing thread learns its sleeps.
-  spin_margin handoff_lead_;
+  /// how long hand-overs take.
+  spin_margin handoff_lead_{handoff_policy};
   /// The last job's fire time and record time given to the timing thread
   /// since its last cancel (fire times must not go backwards).
   int64_t last_fire_ns_ = 0;

@@ -13,7 +13,7 @@ namespace troupe::detail {
 
 replay_receipt::replay_receipt(const replay_batch& batch,
                                const caf::actor_clock& clock)
-    : clock_(clock), ahead_(batch.handed_ns != 0) {
+    : clock_(clock), ahead_(batch.handed_ns != 0), handed_ns_(batch.handed_ns) {
   ack_.count = batch.items.size();
   ack_.lateness_ns.reserve(batch.items.size());
   if (ahead_)
@@ -23,8 +23,11 @@ replay_receipt::replay_receipt(const replay_batch& batch,
 void replay_receipt::before(const replay_item& item) {
   // Only the timing thread hands over ahead of time, and only in real runs:
   // the deadline is then on the steady clock the hold spins on.
+  // It spins for at most half the lead, as the timing thread spins for at
+  // most a quarter of an interval.
   if (ahead_)
-    hold_until(item.header.deadline_ns);
+    hold_until(item.header.deadline_ns,
+               (item.header.deadline_ns - handed_ns_) / 2);
   auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
                  clock_.now().time_since_epoch())
                  .count();

@@ -34,6 +34,8 @@ public:
 private:
   const caf::actor_clock& clock_;
   bool ahead_;
+  /// When the batch was meant to be handed over (steady clock, ns).
+  int64_t handed_ns_;
   replay_ack ack_;
 };
 

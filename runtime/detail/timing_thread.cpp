@@ -1,6 +1,7 @@
 #include "troupe/runtime/detail/timing_thread.hpp"
 
 #include <algorithm>
+#include <ctime>
 
 #ifdef __linux__
 #include <sys/prctl.h>
@@ -68,13 +69,15 @@ void spin_margin::learn(int64_t oversleep_ns) noexcept {
   auto n = std::min(count_, window);
   std::array<int64_t, window> sorted{};
   std::copy_n(samples_.begin(), n, sorted.begin());
-  auto p90 = sorted.begin() + (n * 9) / 10;
-  std::nth_element(sorted.begin(), p90, sorted.begin() + n);
-  margin_ = std::clamp<int64_t>(*p90 + guard_ns, min_ns, max_ns);
+  auto rank = std::min(
+      static_cast<size_t>(static_cast<double>(n) * policy_.quantile), n - 1);
+  auto at = sorted.begin() + static_cast<std::ptrdiff_t>(rank);
+  std::nth_element(sorted.begin(), at, sorted.begin() + n);
+  margin_ = std::clamp<int64_t>(policy_.scale * *at + guard_ns, min_ns, max_ns);
 }
 
 int64_t spin_margin::for_gap(int64_t gap_ns) const noexcept {
-  return std::max<int64_t>(std::min(margin_, gap_ns / 4), 0);
+  return std::max<int64_t>(std::min(margin_, gap_ns / policy_.gap_divisor), 0);
 }
 
 void timing_thread::run() {
@@ -129,10 +132,48 @@ void timing_thread::run() {
   }
 }
 
-int64_t hold_until(int64_t deadline_ns) noexcept {
+namespace {
+
+/// How late this thread's own sleeps wake: a receiver holding an item
+/// sleeps to just before its deadline and spins the rest, so what it
+/// learns is its own thread's wake-up, not the timing thread's.
+thread_local spin_margin hold_margin{hold_policy};
+
+/// Whether this thread's timer slack is already down to 1 ns.
+thread_local bool hold_slack_set = false;
+
+void precise_sleep_until(int64_t wake_ns) noexcept {
+#ifdef __linux__
+  if (!hold_slack_set) {
+    prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+    hold_slack_set = true;
+  }
+  timespec ts;
+  ts.tv_sec = wake_ns / 1'000'000'000;
+  ts.tv_nsec = wake_ns % 1'000'000'000;
+  // steady_clock is CLOCK_MONOTONIC; EINTR just ends the sleep early.
+  clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr);
+#else
+  std::this_thread::sleep_until(
+      timing_thread::clock::time_point{std::chrono::nanoseconds{wake_ns}});
+#endif
+}
+
+} // namespace
+
+int64_t hold_until(int64_t deadline_ns, int64_t max_spin_ns) noexcept {
   auto start = timing_thread::now_ns();
   auto until = std::min(deadline_ns, start + max_hold_ns);
+  // Far enough ahead: sleep to the learned margin before the deadline,
+  // so that a hand-over early by a generous lead costs no CPU.
   auto now = start;
+  auto margin = std::min(hold_margin.learned(), max_spin_ns);
+  if (until - now > margin) {
+    auto wake_at = until - margin;
+    precise_sleep_until(wake_at);
+    now = timing_thread::now_ns();
+    hold_margin.learn(now - wake_at);
+  }
   while (now < until) {
     cpu_relax();
     now = timing_thread::now_ns();

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <ctime>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -156,6 +157,54 @@ TEST_CASE("the thread never spins for more than a quarter of the interval") {
   CHECK(m.for_gap(1'000'000) == 250'000);
   CHECK(m.for_gap(10'000'000) == 905'000);
   CHECK(m.for_gap(-1) == 0);
+}
+
+TEST_CASE("a margin policy picks the quantile, scales it and caps it by the "
+          "gap") {
+  using troupe::detail::spin_margin;
+  // The replay's hand-over lead: twice the longest, at most half the gap.
+  spin_margin lead{{1.0, 2, 2}};
+  for (int i = 1; i <= 10; ++i)
+    lead.learn(i * 10'000); // 10 us .. 100 us
+  CHECK(lead.learned() == 2 * 100'000 + spin_margin::guard_ns);
+  CHECK(lead.for_gap(300'000) == 150'000);
+  CHECK(lead.for_gap(1'000'000) == 205'000);
+  // Scaled, it still stays within the bound.
+  for (size_t i = 0; i < spin_margin::window; ++i)
+    lead.learn(900'000);
+  CHECK(lead.learned() == spin_margin::max_ns);
+  // The hold's margin: the second-latest of 32.
+  spin_margin hold{troupe::detail::hold_policy};
+  for (int i = 1; i <= 32; ++i)
+    hold.learn(i * 1'000);
+  CHECK(hold.learned() == 31'000 + spin_margin::guard_ns);
+}
+
+namespace {
+
+int64_t thread_cpu_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
+}
+
+} // namespace
+
+TEST_CASE("hold_until sleeps through most of a long hold") {
+  using troupe::detail::hold_until;
+  // 1.5 ms ahead: the hold sleeps to its margin (60 us before it learned
+  // anything, at most 1 ms) and spins only the rest.
+  auto cpu0 = thread_cpu_ns();
+  auto deadline = timing_thread::now_ns() + 1'500'000;
+  auto held = hold_until(deadline);
+  auto cpu = thread_cpu_ns() - cpu0;
+  CHECK(timing_thread::now_ns() >= deadline);
+  CHECK(held >= 1'400'000);
+  CHECK(cpu < held / 2);
+  // With no spin allowed it sleeps to the deadline itself.
+  deadline = timing_thread::now_ns() + 1'000'000;
+  CHECK(hold_until(deadline, 0) >= 1'000'000);
+  CHECK(timing_thread::now_ns() >= deadline);
 }
 
 TEST_CASE("hold_until returns at the deadline, at once when it passed, and "
