@@ -80,42 +80,39 @@ struct raw_client {
   }
 };
 
-} // namespace
+/// Each refused attempt, as run both by its own test and while a sentinel
+/// agent on the node watches for anything that gets through.
 
-TEST_CASE("a wrong secret gets no handle and is logged with its address") {
-  auto opts = test::controller_options("ctl-wrong-secret");
+caf::error try_wrong_secret(const std::string& name) {
+  auto opts = test::controller_options(name);
   opts.secret = "this is not the cluster's secret";
   test::controller ctl{opts};
   auto joined = ctl.node().connect(test::node_address("guarded"));
-  REQUIRE_FALSE(joined);
-  CHECK(troupe::code_of(joined.error()) == troupe::errc::unauthorized);
   CHECK(ctl.node().peers().empty());
-  CHECK(log_has({"refused a connection from 127.0.0.1:", "wrong secret"}));
+  // Nothing reaches the node's agents by name either.
+  CHECK(troupe::code_of(ctl.rt().send_to("sentinel", test::probe{"x", 1}))
+        == troupe::errc::unknown_name);
+  return joined ? caf::error{} : joined.error();
 }
 
-TEST_CASE("a missing secret gets no handle and is logged") {
-  test::controller ctl{test::controller_options("ctl-no-secret"), false};
+caf::error try_missing_secret(const std::string& name) {
+  test::controller ctl{test::controller_options(name), false};
   auto joined = ctl.node().connect(test::node_address("guarded"));
-  REQUIRE_FALSE(joined);
-  CHECK(troupe::code_of(joined.error()) == troupe::errc::unauthorized);
-  CHECK(troupe::to_text(joined.error()).find("requires a secret")
-        != std::string::npos);
-  CHECK(log_has({"refused a connection from 127.0.0.1:", "missing secret"}));
+  CHECK(ctl.node().peers().empty());
+  return joined ? caf::error{} : joined.error();
 }
 
-TEST_CASE("garbage on the port is refused and logged with the address") {
+/// Sends `junk` on a plain TCP connection; returns what the node answered
+/// and the local port it saw.
+std::pair<std::string, uint16_t> try_garbage(std::string junk) {
   raw_client client;
-  std::string junk = "GET / HTTP/1.1\r\nHost: guarded\r\n\r\n";
-  junk.resize(64, 'x');
   REQUIRE(::send(client.fd, junk.data(), junk.size(), MSG_NOSIGNAL) > 0);
-  // The node closes the connection without a word.
-  CHECK(client.read_all().empty());
-  CHECK(log_has({"refused a connection from 127.0.0.1:"
-                     + std::to_string(client.local_port),
-                 "not a troupe peer"}));
+  return {client.read_all(), client.local_port};
 }
 
-TEST_CASE("a plain CAF client that skips the handshake gets no handle") {
+/// Connects as a plain CAF node (no troupe handshake) and, should it get a
+/// handle, sends it a probe. Returns whether it got a handle and the error.
+std::pair<bool, caf::error> try_plain_caf() {
   caf::actor_system_config cfg;
   cfg.load<caf::io::middleman>();
   caf::actor_system sys{cfg};
@@ -129,35 +126,68 @@ TEST_CASE("a plain CAF client that skips the handshake gets no handle") {
                 caf::connect_atom::value, to.host, to.port)
       .receive(
           [&](const caf::node_id&, const caf::strong_actor_ptr& ptr,
-              const std::set<std::string>&) { got_handle = ptr != nullptr; },
+              const std::set<std::string>&) {
+            got_handle = ptr != nullptr;
+            if (ptr)
+              caf::anon_send(caf::actor_cast<caf::actor>(ptr),
+                             std::string{"sentinel"}, std::string{"probe"});
+          },
           [&](caf::error& x) { err = std::move(x); });
+  return {got_handle, err};
+}
+
+std::string http_junk() {
+  std::string junk = "GET / HTTP/1.1\r\nHost: guarded\r\n\r\n";
+  junk.resize(64, 'x');
+  return junk;
+}
+
+} // namespace
+
+TEST_CASE("a wrong secret gets no handle and is logged with its address") {
+  auto err = try_wrong_secret("ctl-wrong-secret");
+  REQUIRE(err);
+  CHECK(troupe::code_of(err) == troupe::errc::unauthorized);
+  CHECK(log_has({"refused a connection from 127.0.0.1:", "wrong secret"}));
+}
+
+TEST_CASE("a missing secret gets no handle and is logged") {
+  auto err = try_missing_secret("ctl-no-secret");
+  REQUIRE(err);
+  CHECK(troupe::code_of(err) == troupe::errc::unauthorized);
+  CHECK(troupe::to_text(err).find("requires a secret") != std::string::npos);
+  CHECK(log_has({"refused a connection from 127.0.0.1:", "missing secret"}));
+}
+
+TEST_CASE("garbage on the port is refused and logged with the address") {
+  auto [answer, port] = try_garbage(http_junk());
+  // The node closes the connection without a word.
+  CHECK(answer.empty());
+  CHECK(log_has({"refused a connection from 127.0.0.1:" + std::to_string(port),
+                 "not a troupe peer"}));
+}
+
+TEST_CASE("a plain CAF client that skips the handshake gets no handle") {
+  auto [got_handle, err] = try_plain_caf();
   CHECK_FALSE(got_handle);
   CHECK(err);
   CHECK(log_has({"refused a connection from 127.0.0.1:", "not a troupe peer"}));
 }
 
 TEST_CASE("none of the refused peers delivered a message") {
-  // An authenticated controller places an agent on the node before any
-  // attack and checks afterwards that it never received anything but its
-  // stats request.
+  // An authenticated controller places an agent on the node, every kind of
+  // refused peer tries its luck while it runs, and the agent never
+  // received anything but the controller's stats request.
   test::controller ctl{test::controller_options("ctl-guard")};
   REQUIRE(ctl.node().connect(test::node_address("guarded")));
   auto sentinel
       = ctl.node().spawn_on("guarded", {"echo", "sentinel", {}, false});
   REQUIRE(sentinel);
-  {
-    auto opts = test::controller_options("ctl-intruder");
-    opts.secret = "another wrong secret, long enough";
-    test::controller intruder{opts};
-    CHECK_FALSE(intruder.node().connect(test::node_address("guarded")));
-    CHECK(
-        troupe::code_of(intruder.rt().send_to("sentinel", test::probe{"x", 1}))
-        == troupe::errc::unknown_name);
-  }
-  raw_client client;
-  std::string junk(40, '\0');
-  ::send(client.fd, junk.data(), junk.size(), MSG_NOSIGNAL);
-  client.read_all();
+  CHECK(try_wrong_secret("ctl-intruder-1"));
+  CHECK(try_missing_secret("ctl-intruder-2"));
+  CHECK(try_garbage(http_junk()).first.empty());
+  CHECK(try_garbage(std::string(40, '\0')).first.empty());
+  CHECK_FALSE(try_plain_caf().first);
   auto stats = ctl.ask<troupe::agent_stats>(
       *sentinel, patience, caf::get_atom::value, troupe::stats_atom::value);
   REQUIRE(stats);
