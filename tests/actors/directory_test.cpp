@@ -13,6 +13,17 @@ public:
   using agent::agent;
 };
 
+/// Takes notes, so a test sees which of two agents got a message.
+class listener : public troupe::agent {
+public:
+  using agent::agent;
+
+protected:
+  troupe::handler_set handlers() override {
+    return handle([](const note&) {});
+  }
+};
+
 } // namespace
 
 TEST_CASE_FIXTURE(fixture, "a duplicate agent name is an error value") {
@@ -21,6 +32,19 @@ TEST_CASE_FIXTURE(fixture, "a duplicate agent name is an error value") {
   REQUIRE(!second);
   CHECK(troupe::code_of(second.error()) == troupe::errc::duplicate_name);
   CHECK(rt().running_agents() == 1);
+}
+
+TEST_CASE_FIXTURE(fixture, "a refused duplicate leaves the name to the first "
+                           "agent") {
+  auto first = spawn<listener>("taken");
+  auto second = rt().spawn_agent<listener>("taken");
+  REQUIRE(!second);
+  CHECK(rt().lookup("taken") == first);
+  CHECK(!send_to("taken", note{"for the first"}));
+  run();
+  auto got = received<note>("taken");
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].text == "for the first");
 }
 
 TEST_CASE_FIXTURE(fixture, "a name is free again once its agent stopped") {
