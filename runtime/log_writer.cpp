@@ -108,6 +108,7 @@ caf::error log_writer::open_part(output& out) {
   if (opts_.format == log_format::mcl && out.part == 0) {
     mcl::header hdr;
     hdr.created = opts_.created;
+    hdr.revision = opts_.revision;
     hdr.type = out.type;
     auto text = mcl::format_header(hdr);
     if (std::fwrite(text.data(), 1, text.size(), out.file) != text.size())

@@ -31,6 +31,8 @@ struct write_options {
   uint64_t split_records = 0;
   /// The `created` line of MCL headers.
   std::string created = "1970-01-01 00:00:00";
+  /// The `revision` line of MCL headers.
+  std::string revision;
 };
 
 /// Writes records to `path`. For MCL_LOG, `path` may be a directory (it

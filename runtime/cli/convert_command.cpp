@@ -1,12 +1,15 @@
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "troupe/messages/errors.hpp"
 #include "troupe/runtime/cli/commands.hpp"
 #include "troupe/runtime/cli/replay_support.hpp"
 #include "troupe/runtime/log_source.hpp"
 #include "troupe/runtime/log_writer.hpp"
+#include "troupe/runtime/mcl_log.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -19,14 +22,40 @@ struct convert_args {
   std::string out;
   std::string format;
   std::string on_bad = "stop";
-  std::string created = "1970-01-01 00:00:00";
+  std::string created; // empty: from the input
   bool include_raw = false;
 };
+
+/// The created time and revision of the first MCL_LOG header among
+/// `files`, so that MCL -> JSON Lines -> MCL and MCL -> MCL keep them. A
+/// set with inconsistent created times was refused when it was opened.
+void keep_mcl_header(const std::vector<std::string>& files,
+                     write_options& wopts) {
+  for (auto& file : files) {
+    bool present = false;
+    auto hdr = mcl::read_header(file, present);
+    if (hdr && present) {
+      wopts.created = hdr->created;
+      wopts.revision = hdr->revision;
+      return;
+    }
+  }
+}
+
+/// Fails the conversion and removes what it wrote: a half-converted log
+/// would look complete.
+int abandon(log_writer& writer, const std::string& why) {
+  writer.close();
+  for (auto& file : writer.files()) {
+    std::error_code ignored;
+    std::filesystem::remove(file, ignored);
+  }
+  return fail("convert", why + " (nothing written)");
+}
 
 int run_convert(const convert_args& args) {
   constexpr const char* cmd = "convert";
   write_options wopts;
-  wopts.created = args.created;
   if (!args.format.empty()) {
     if (!parse_log_format(args.format, wopts.format))
       return fail(cmd,
@@ -48,6 +77,9 @@ int run_convert(const convert_args& args) {
   auto src = open_logs({args.in}, ropts);
   if (!src)
     return fail(cmd, src.error());
+  keep_mcl_header((*src)->files(), wopts);
+  if (!args.created.empty())
+    wopts.created = args.created;
   auto writer = log_writer::open(args.out, wopts);
   if (!writer)
     return fail(cmd, writer.error());
@@ -62,16 +94,16 @@ int run_convert(const convert_args& args) {
       auto where
           = bad.file + ":" + std::to_string(bad.line) + ": " + bad.reason;
       if (args.on_bad == "stop")
-        return fail(cmd, where);
+        return abandon(**writer, where);
       if (skipped++ == 0)
         std::fprintf(stderr, "troupe convert: skipping %s\n", where.c_str());
       continue;
     }
     if (auto err = (*writer)->write(rec))
-      return fail(cmd, err);
+      return abandon(**writer, to_text(err));
   }
   if (auto err = (*writer)->close())
-    return fail(cmd, err);
+    return abandon(**writer, to_text(err));
   std::printf(
       "converted %llu records into %zu file(s)%s\n",
       static_cast<unsigned long long>((*writer)->records()),
@@ -97,7 +129,8 @@ subcommand convert_command() {
     app.add_option("--on-bad-record", args->on_bad,
                    "stop (default: exit 2) or skip");
     app.add_option("--created", args->created,
-                   "the created time written into MCL headers");
+                   "the created time written into MCL headers (default: "
+                   "the input's, else 1970-01-01 00:00:00)");
     app.add_flag("--include-raw", args->include_raw,
                  "also read raw-data (>>> None) logs in directories");
     return [args] {

@@ -205,29 +205,31 @@ nlohmann::json lateness_json(const lateness_summary& x) {
           {"count", x.count}};
 }
 
+/// `speed` is the number, or "max" for `--speed max`.
 nlohmann::json make_report(const replay_status& st, const buffer_status& bst,
-                           double wall) {
+                           double wall, bool max_rate) {
   nlohmann::json bad = nlohmann::json::array();
   for (auto& b : bst.bad_records)
     bad.push_back({{"file", b.file}, {"line", b.line}, {"reason", b.reason}});
   nlohmann::json topics = nlohmann::json::object();
   for (auto& kvp : st.topics)
     topics[kvp.first] = {{"count", kvp.second}};
-  return {{"records_read", bst.records_read},
-          {"records_published", st.published},
-          {"bad_records", bad},
-          {"bad_records_total", bst.bad_count},
-          {"topics", topics},
-          {"wall_s", wall},
-          {"speed", st.speed},
-          {"lateness_us", lateness_json(st.delivery_lateness)},
-          {"publish_lateness_us", lateness_json(st.publish_lateness)},
-          {"stall_s", static_cast<double>(st.stall_ns) / 1e9},
-          {"dropped", st.dropped},
-          {"filtered", st.filtered},
-          {"loops", st.loops},
-          {"state", st.state},
-          {"error", st.error}};
+  return {
+      {"records_read", bst.records_read},
+      {"records_published", st.published},
+      {"bad_records", bad},
+      {"bad_records_total", bst.bad_count},
+      {"topics", topics},
+      {"wall_s", wall},
+      {"speed", max_rate ? nlohmann::json("max") : nlohmann::json(st.speed)},
+      {"lateness_us", lateness_json(st.delivery_lateness)},
+      {"publish_lateness_us", lateness_json(st.publish_lateness)},
+      {"stall_s", static_cast<double>(st.stall_ns) / 1e9},
+      {"dropped", st.dropped},
+      {"filtered", st.filtered},
+      {"loops", st.loops},
+      {"state", st.state},
+      {"error", st.error}};
 }
 
 void print_stats(const replay_status& st, const sink_status& sink,
@@ -361,7 +363,7 @@ int run_replay(const replay_args& args) {
   }
   if (!args.report.empty()) {
     std::ofstream out{args.report};
-    out << make_report(st, bst, elapsed).dump(2) << '\n';
+    out << make_report(st, bst, elapsed, plan.replay.max_rate).dump(2) << '\n';
     if (!out)
       return fail(cmd, args.report + ": cannot write the report");
   }

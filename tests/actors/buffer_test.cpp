@@ -81,8 +81,17 @@ TEST_CASE_FIXTURE(buffer_fixture, "R8/B3/B7: a buffer of 10 holds exactly "
   CHECK(st.peak_stored == 10);
   auto rest = pull(buf, 100);
   CHECK(rest.size() == 10);
-  CHECK(labels(pull(buf, 100)).size() == 9);
+  auto tail = pull(buf, 100);
+  CHECK(tail.size() == 9);
   CHECK(!status(buf).data_pending);
+  // What it held at first was exactly A0-A9: the record taken plus the
+  // first nine of the next pull; the one it read on is B 0.1.
+  auto got = labels(first);
+  for (auto& x : {labels(rest), labels(tail)})
+    got.insert(got.end(), x.begin(), x.end());
+  CHECK(got == fixture_labels());
+  CHECK(got[9] == "A 0.09");
+  CHECK(labels(rest).back() == "B 0.10");
 }
 
 TEST_CASE_FIXTURE(buffer_fixture, "R1: data is pending until the 20th record "

@@ -173,6 +173,33 @@ TEST_CASE("malformed headers name file and line") {
         != std::string::npos);
 }
 
+namespace {
+
+/// Reads `path`, which holds good records at 0.5 s and 1.0 s (the latter
+/// on `last_good_line`) and bad ones on `bad_lines`; checks that both good
+/// ones are kept and each bad one is reported with the file, its line and
+/// a reason. Returns the bad records for checks of their reasons.
+std::vector<troupe::bad_record>
+expect_good_and_bad(const std::string& path, uint64_t last_good_line,
+                    const std::vector<uint64_t>& bad_lines) {
+  std::vector<troupe::bad_record> bad;
+  auto records = read_logs({path}, {}, &bad);
+  REQUIRE(records.size() == 2);
+  CHECK(records[0].elapsed_ns == 500'000'000);
+  CHECK(records[1].elapsed_ns == 1'000'000'000);
+  CHECK(records[1].line == last_good_line);
+  std::vector<uint64_t> lines;
+  for (auto& b : bad) {
+    CHECK(b.file == path);
+    CHECK(!b.reason.empty());
+    lines.push_back(b.line);
+  }
+  REQUIRE(lines == bad_lines);
+  return bad;
+}
+
+} // namespace
+
 TEST_CASE("bad records are reported with file:line and reason; good ones "
           "are kept") {
   temp_dir dir;
@@ -188,26 +215,37 @@ TEST_CASE("bad records are reported with file:line and reason; good ones "
                      + std::string("\x01\xff\xfe garbage\n") // 16
                      + "1.0 't' " + payload + "\n";          // 17: good
   auto path = dir.write("bad.log", text);
-  std::vector<troupe::bad_record> bad;
-  auto records = read_logs({path}, {}, &bad);
-  REQUIRE(records.size() == 2);
-  CHECK(records[0].elapsed_ns == 500'000'000);
-  CHECK(records[1].elapsed_ns == 1'000'000'000);
-  CHECK(records[1].line == 17);
-  REQUIRE(bad.size() == 8);
-  std::vector<uint64_t> lines;
-  for (auto& b : bad) {
-    CHECK(b.file == path);
-    CHECK(!b.reason.empty());
-    lines.push_back(b.line);
-  }
-  CHECK(lines == std::vector<uint64_t>{9, 10, 11, 12, 13, 14, 15, 16});
+  auto bad = expect_good_and_bad(path, 17, {9, 10, 11, 12, 13, 14, 15, 16});
   CHECK(bad[0].reason.find("truncated") != std::string::npos);
   CHECK(bad[1].reason.find("hex") != std::string::npos);
   CHECK(bad[2].reason.find("msgpack") != std::string::npos);
   CHECK(bad[3].reason.find("bad time") != std::string::npos);
   CHECK(bad[4].reason.find("negative") != std::string::npos);
   CHECK(bad[6].reason.find("backwards") != std::string::npos);
+}
+
+TEST_CASE("bad JSON Lines records are reported with file:line and reason; "
+          "good ones are kept") {
+  temp_dir dir;
+  auto line = [](const char* time) {
+    return std::string{R"({"elapsed_time": )"} + time
+           + R"(, "topic": "t", "payload": {"x": 1}})" + "\n";
+  };
+  auto raw = [](const char* text) {
+    return std::string{text} + "\n";
+  };
+  // Lines 1 and 8 are good; 2 is cut short, 3 lacks its topic, 4 has a
+  // string for a time, 5 a negative time, 6 goes backwards, 7 is garbage.
+  std::string text = line("0.5") + raw(R"({"elapsed_time": 0.6, "topic": "t")")
+                     + raw(R"({"elapsed_time": 0.7, "payload": {}})")
+                     + line("\"0.8\"") + line("-1.0") + line("0.2")
+                     + raw("\x01\xff\xfe garbage") + line("1.0");
+  auto path = dir.write("bad.jsonl", text);
+  auto bad = expect_good_and_bad(path, 8, {2, 3, 4, 5, 6, 7});
+  CHECK(bad[1].reason.find("'topic'") != std::string::npos);
+  CHECK(bad[2].reason.find("must be a number") != std::string::npos);
+  CHECK(bad[3].reason.find("non-negative") != std::string::npos);
+  CHECK(bad[4].reason.find("backwards") != std::string::npos);
 }
 
 TEST_CASE("a 10 MB line is one bad record, not a crash") {

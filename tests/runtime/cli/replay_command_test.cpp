@@ -54,6 +54,7 @@ TEST_CASE("troupe replay: bad records are skipped and counted, or stop with "
                     "--progress", "never", "--sink", "null"})
         == 0);
   auto j = load_json(report);
+  CHECK(j["speed"] == "max");
   CHECK(j["records_published"] == 1);
   REQUIRE(j["bad_records"].size() == 1);
   CHECK(j["bad_records"][0]["line"] == 2);
