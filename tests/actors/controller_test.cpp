@@ -362,6 +362,23 @@ TEST_CASE_FIXTURE(experiment_fixture,
 }
 
 TEST_CASE_FIXTURE(experiment_fixture,
+                  "deploy groups wait for their own members only") {
+  troupe::guid_list r;
+  for (int i = 0; i < 4; ++i)
+    r.push_back(add(
+        "sim", "r" + std::to_string(i),
+        attrs({{"deploy_time", caf::config_value{std::to_string(i) + "s"}}})));
+  deploy({r[0], r[1]}, true);
+  deploy({r[2], r[3]}, true);
+  advance(10s);
+  // Each group starts at its own latest READY: 1 s and 3 s.
+  CHECK(at(r[0], resource_state::started) == 1000);
+  CHECK(at(r[1], resource_state::started) == 1000);
+  CHECK(at(r[2], resource_state::started) == 3000);
+  CHECK(at(r[3], resource_state::started) == 3000);
+}
+
+TEST_CASE_FIXTURE(experiment_fixture,
                   "N15: a STOP condition stops 2 s after STARTED") {
   auto a = add("sim", "a", attrs({{"deploy_time", caf::config_value{"1s"}}}));
   condition(resource_action::stop, {a}, {a}, resource_state::started, 2s);
