@@ -326,6 +326,65 @@ TEST_CASE_FIXTURE(monitor_fixture, "a silent point goes STALE and back") {
   CHECK(info("group").alert == alert_level::green);
 }
 
+namespace {
+
+/// A monitor whose points turn STALE after twice their dt.
+struct quick_stale_fixture : monitor_fixture {
+  static monitor_config config() {
+    monitor_config cfg;
+    cfg.stale_factor = 2.0;
+    return cfg;
+  }
+
+  quick_stale_fixture() : monitor_fixture(config()) {
+    // nop
+  }
+};
+
+/// A point whose first poll delivers and whose later polls never return
+/// (their promises are kept in `held`, undelivered).
+point_spec silent_after_first(const std::string& name, point_options opts,
+                              std::vector<poll_promise>& held) {
+  auto polls = std::make_shared<int>(0);
+  return make_point(name, opts, poll_async([polls, &held](poll_promise p) {
+                      if ((*polls)++ == 0)
+                        p.deliver(alert::green(1));
+                      else
+                        held.push_back(p);
+                    }));
+}
+
+} // namespace
+
+TEST_CASE_FIXTURE(quick_stale_fixture, "the stale factor and a point's own "
+                                       "stale_after set when it goes STALE") {
+  test::log_capture logs{log::level::off};
+  std::vector<poll_promise> held;
+  must_add(silent_after_first("factor", every(1s), held));
+  auto own = every(1s);
+  own.stale_after = caf::timespan{5s};
+  must_add(silent_after_first("own", own, held));
+  auto never = every(1s);
+  never.stale_after = caf::timespan{0};
+  must_add(silent_after_first("never", never, held));
+  run();
+  advance(1999ms);
+  CHECK(!info("factor").stale);
+  advance(1ms); // 2 x dt
+  CHECK(info("factor").stale);
+  CHECK(!info("own").stale);
+  advance(2999ms);
+  CHECK(!info("own").stale);
+  advance(1ms); // its own 5 s
+  CHECK(info("own").stale);
+  advance(1h);
+  CHECK(!info("never").stale);
+  for (auto& p : held)
+    p.deliver(alert::green(2));
+  run();
+  CHECK(!info("factor").stale);
+}
+
 TEST_CASE_FIXTURE(monitor_fixture, "subscribers see every update once") {
   update_log all;
   update_log sub;
