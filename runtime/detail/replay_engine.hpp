@@ -251,8 +251,9 @@ private:
   /// Twice the longest of the recent hand-overs, at most half the gap to
   /// the previous record: receivers sleep away what they get early
   /// (`hold_until`), so a generous lead costs little and only a late
-  /// hand-over makes a late handler.
-  static constexpr margin_policy handoff_policy{1.0, 2, 2};
+  /// hand-over makes a late handler. Before the first acknowledgements
+  /// report any, 300 us: more than a hand-over takes on a quiet machine.
+  static constexpr margin_policy handoff_policy{1.0, 2, 2, 300'000};
   std::unique_ptr<timing_thread> timer_;
   std::deque<handed> handed_;
   uint64_t next_seq_ = 1;

@@ -122,7 +122,7 @@ TEST_CASE("the low-water callback asks for more, and once more when empty") {
 
 TEST_CASE("the spin margin is the 90th percentile of recent oversleeps") {
   troupe::detail::spin_margin m;
-  CHECK(m.learned() == troupe::detail::spin_margin::initial_ns);
+  CHECK(m.learned() == troupe::detail::margin_policy{}.initial_ns);
   for (int i = 1; i <= 10; ++i)
     m.learn(i * 10'000); // 10 us .. 100 us
   // The 90th percentile of ten sorted samples is the one at index 9,
