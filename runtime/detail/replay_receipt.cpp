@@ -13,10 +13,10 @@ namespace troupe::detail {
 
 replay_receipt::replay_receipt(const replay_batch& batch,
                                const caf::actor_clock& clock)
-    : clock_(clock), ahead_(batch.handed_ns != 0), handed_ns_(batch.handed_ns) {
+    : clock_(clock), handed_ns_(batch.handed_ns) {
   ack_.count = batch.items.size();
   ack_.lateness_ns.reserve(batch.items.size());
-  if (ahead_)
+  if (ahead())
     ack_.handoff_ns.push_back(timing_thread::now_ns() - batch.handed_ns);
 }
 
@@ -25,7 +25,7 @@ void replay_receipt::before(const replay_item& item) {
   // the deadline is then on the steady clock the hold spins on.
   // It spins for at most half the lead, as the timing thread spins for at
   // most a quarter of an interval.
-  if (ahead_)
+  if (ahead())
     hold_until(item.header.deadline_ns,
                (item.header.deadline_ns - handed_ns_) / 2);
   auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(

@@ -33,8 +33,11 @@ public:
 
 private:
   const caf::actor_clock& clock_;
-  bool ahead_;
-  /// When the batch was meant to be handed over (steady clock, ns).
+  /// Whether the batch came ahead of time.
+  bool ahead() const noexcept { return handed_ns_ != 0; }
+
+  /// When the batch was meant to be handed over (steady clock, ns); 0 when
+  /// it was not handed over ahead of time.
   int64_t handed_ns_;
   replay_ack ack_;
 };
