@@ -27,6 +27,15 @@ struct runtime_state;
 /// records onto their topics on schedule (see `replay_options` and the
 /// controls in messages/replay.hpp). One replay per broadcaster; spawn more
 /// broadcasters (`spawn_broadcaster`) for concurrent replays.
+///
+/// Order: every receiver of a replay (an agent, a sink or tap, a topic
+/// forwarder, a plain CAF actor) handles the records it gets in log order
+/// (by time, ties in the reader's merge order), across all the topics it
+/// subscribed to, at every speed and through pause, resume, step, burst,
+/// seek and loop. A replay faster than the machine can keep runs late
+/// (counted in `lateness_summary::late`), never out of order. Receivers of
+/// different actors are not ordered against each other, and neither are a
+/// replay's records and live publishes on the same topic.
 using broadcaster_actor = caf::typed_actor<
     /// Subscribes an actor to a topic; replies with the topic's local ID.
     /// Deliveries arrive as `(topic_header, payload...)`. Idempotent.

@@ -323,12 +323,15 @@ struct lateness_summary {
   int64_t p90 = 0;
   int64_t p99 = 0;
   int64_t max = 0;
+  /// How many were more than 1 ms late: a replay too fast for the machine
+  /// keeps the order and shows here.
+  uint64_t late = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, lateness_summary& x) {
   return f(caf::meta::type_name("troupe::lateness_summary"), x.count, x.p50,
-           x.p90, x.p99, x.max);
+           x.p90, x.p99, x.max, x.late);
 }
 
 /// Reply of a broadcaster to `replay_query` and `replay_await_end`.

@@ -198,11 +198,8 @@ void draw_progress(const replay_status& st, const buffer_status& bst,
 }
 
 nlohmann::json lateness_json(const lateness_summary& x) {
-  return {{"p50", to_us(x.p50)},
-          {"p90", to_us(x.p90)},
-          {"p99", to_us(x.p99)},
-          {"max", to_us(x.max)},
-          {"count", x.count}};
+  return {{"p50", to_us(x.p50)}, {"p90", to_us(x.p90)}, {"p99", to_us(x.p99)},
+          {"max", to_us(x.max)}, {"count", x.count},    {"late", x.late}};
 }
 
 /// `speed` is the number, or "max" for `--speed max`.
@@ -246,6 +243,21 @@ void print_stats(const replay_status& st, const sink_status& sink,
               to_us(l.p50), to_us(l.p99), to_us(l.max),
               static_cast<double>(st.stall_ns) / 1e9,
               static_cast<unsigned long long>(st.dropped));
+}
+
+/// A replay too fast for the machine keeps the log's order and says how
+/// late it ran.
+void warn_if_late(const replay_status& st) {
+  auto& l = st.delivery_lateness;
+  if (l.late == 0)
+    return;
+  std::fprintf(stderr,
+               "troupe replay: %llu of %llu records reached the sink more than "
+               "1 ms after their time (p99 %.1f ms, max %.1f ms); every record "
+               "kept its order\n",
+               static_cast<unsigned long long>(l.late),
+               static_cast<unsigned long long>(l.count), to_us(l.p99) / 1e3,
+               to_us(l.max) / 1e3);
 }
 
 template <class Handle, class Msg>
@@ -373,6 +385,8 @@ int run_replay(const replay_args& args) {
     return fail(cmd, "sink: " + sst.error);
   if (st.state == "failed")
     return fail(cmd, st.error);
+  if (!plan.replay.max_rate)
+    warn_if_late(st);
   if (bst.bad_count > 0 && !bst.bad_records.empty()) {
     auto& first = bst.bad_records.front();
     std::fprintf(

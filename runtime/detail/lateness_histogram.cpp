@@ -26,6 +26,8 @@ void lateness_histogram::add(int64_t ns) noexcept {
   auto value = static_cast<uint64_t>(std::max<int64_t>(ns, 0));
   buckets_[index_of(value)].fetch_add(1, std::memory_order_relaxed);
   count_.fetch_add(1, std::memory_order_relaxed);
+  if (ns > late_after_ns)
+    late_.fetch_add(1, std::memory_order_relaxed);
   auto prev = max_.load(std::memory_order_relaxed);
   auto x = static_cast<int64_t>(value);
   while (x > prev
@@ -63,6 +65,7 @@ lateness_summary lateness_histogram::summary() const noexcept {
   result.p90 = percentile(0.90, total);
   result.p99 = percentile(0.99, total);
   result.max = total > 0 ? max_.load(std::memory_order_relaxed) : 0;
+  result.late = late_.load(std::memory_order_relaxed);
   return result;
 }
 
@@ -70,6 +73,7 @@ void lateness_histogram::clear() noexcept {
   for (auto& bucket : buckets_)
     bucket.store(0, std::memory_order_relaxed);
   count_.store(0, std::memory_order_relaxed);
+  late_.store(0, std::memory_order_relaxed);
   max_.store(0, std::memory_order_relaxed);
 }
 

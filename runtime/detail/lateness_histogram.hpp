@@ -18,6 +18,9 @@ public:
   static constexpr size_t linear = 64;
   static constexpr size_t bucket_count = linear + (63 - 6) * 32;
 
+  /// Values above this count as late (`lateness_summary::late`).
+  static constexpr int64_t late_after_ns = 1'000'000;
+
   /// Records one value; negative values count as 0.
   void add(int64_t ns) noexcept;
 
@@ -42,6 +45,7 @@ private:
 
   std::array<std::atomic<uint64_t>, bucket_count> buckets_{};
   std::atomic<uint64_t> count_{0};
+  std::atomic<uint64_t> late_{0};
   std::atomic<int64_t> max_{0};
 };
 

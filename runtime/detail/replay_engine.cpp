@@ -11,7 +11,15 @@ namespace troupe::detail {
 namespace {
 
 /// Records handed to the timing thread ahead of their time, at most.
-constexpr size_t max_handed = 64;
+constexpr size_t max_handed = 1024;
+
+/// Records a subscriber may hold its acknowledgement back for in a
+/// real-time replay: a fraction of the window, so that holding back never
+/// stalls the replay by itself, and few enough that the lateness figures
+/// and the hand-over lead stay current.
+uint32_t held_ack_limit(uint32_t window) {
+  return std::clamp<uint32_t>(window / 4, 1, 32);
+}
 
 /// How far ahead of its due time a record goes to the timing thread.
 constexpr auto handoff_horizon = std::chrono::milliseconds{100};
@@ -62,7 +70,7 @@ replay_engine::replay_engine(replay_host& host) : host_(host) {
 
 replay_engine::~replay_engine() {
   // The timing thread's jobs reference this engine's histogram.
-  timer_.reset();
+  handover_.reset();
 }
 
 caf::error replay_engine::load(replay_options opts, bool precise_allowed) {
@@ -99,8 +107,7 @@ caf::error replay_engine::load(replay_options opts, bool precise_allowed) {
     remaps[remap.substr(0, sep)] = remap.substr(sep + 2);
   }
   // Replace whatever ran before.
-  timer_.reset();
-  handed_.clear();
+  handover_.reset();
   next_generation();
   opts_ = std::move(opts);
   include_ = std::move(include);
@@ -134,12 +141,17 @@ caf::error replay_engine::load(replay_options opts, bool precise_allowed) {
     tap_->is_agent = true; // taps acknowledge batches
   }
   phase_ = phase::idle;
-  handoff_lead_ = spin_margin{handoff_policy};
-  last_fire_ns_ = 0;
-  last_due_ns_ = 0;
-  if (precise_allowed && opts_.precise && !opts_.max_rate)
-    timer_ = std::make_unique<timing_thread>(&publish_lateness_, host_.waker(),
-                                             low_water_mark);
+  if (opts_.precise && !opts_.max_rate) {
+    std::unique_ptr<job_timer> timer;
+    if (auto& make = host_.shared().replay_timer)
+      timer = make(&publish_lateness_, host_.waker(), low_water_mark);
+    else if (precise_allowed)
+      timer = std::make_unique<timing_thread>(&publish_lateness_, host_.waker(),
+                                              low_water_mark);
+    if (timer)
+      handover_ = std::make_unique<handover>(std::move(timer), host_.self(),
+                                             held_ack_limit(opts_.window));
+  }
   return caf::none;
 }
 
@@ -227,7 +239,7 @@ caf::expected<bool> replay_engine::burst(uint32_t n) {
   if (phase_ == phase::running)
     pause();
   if (phase_ == phase::paused) {
-    if (queue_.empty() && exhausted_ && handed_.empty())
+    if (queue_.empty() && exhausted_ && !(handover_ && handover_->size() > 0))
       return false; // nothing left
     burst_left_ = n;
     pump();
@@ -446,7 +458,7 @@ void replay_engine::pump() {
   for (;;) {
     if (queue_.empty()) {
       if (exhausted_) {
-        if (handed_.empty())
+        if (!handover_ || !handover_->busy())
           end_of_log();
       } else {
         maybe_pull();
@@ -474,7 +486,7 @@ void replay_engine::pump() {
           arm(due - handoff_horizon / 2);
           break;
         }
-        if (handed_.size() >= max_handed)
+        if (handover_->size() >= max_handed)
           break; // the timing thread asks for more at its low-water mark
       } else if (due > now) {
         arm(due);
@@ -493,6 +505,8 @@ void replay_engine::pump() {
     if (stepping && --burst_left_ == 0)
       break;
   }
+  if (handover_)
+    handover_->close();
   if (phase_ == phase::running)
     publish_clock(now);
   flush();
@@ -515,8 +529,7 @@ void replay_engine::end_of_log() {
 }
 
 void replay_engine::finish(phase how) {
-  if (timer_)
-    take_back_handed();
+  take_back_handed();
   phase_ = how;
   armed_.reset();
   flush();

@@ -12,6 +12,7 @@
 
 #include "troupe/messages/replay.hpp"
 #include "troupe/runtime/decoders.hpp"
+#include "troupe/runtime/detail/handover.hpp"
 #include "troupe/runtime/detail/lateness_histogram.hpp"
 #include "troupe/runtime/detail/timing_thread.hpp"
 #include "troupe/runtime/detail/topic_table.hpp"
@@ -151,19 +152,10 @@ private:
     uint64_t decoder_version = 0;
   };
 
-  /// A record handed to the timing thread, kept until it fired so that a
-  /// cancel can put it back.
-  struct handed {
-    uint64_t seq;
-    record rec;
-    std::vector<caf::actor_addr> agents;
-    std::string topic;
-  };
-
   // -- scheduling -------------------------------------------------------------
 
   void pump();
-  bool precise() const noexcept { return timer_ != nullptr; }
+  bool precise() const noexcept { return handover_ != nullptr; }
   time_point due_of(const record& rec) const;
   int64_t log_time_at(time_point t) const;
   void retake_reference(int64_t log_ns, time_point at);
@@ -184,6 +176,11 @@ private:
   /// Delivers `rec` due at `due` (now or through the timing thread). False
   /// when a subscriber has no credit and the policy is to wait.
   bool publish(record& rec, time_point due, time_point now);
+  /// Whether a record due at `due` goes through the timing thread rather
+  /// than straight from this actor: it is due later, or records handed to
+  /// the timing thread before it have not all fired yet (receivers get
+  /// records in log order).
+  bool goes_to_timer(time_point due, time_point now);
   subscriber& subscriber_of(const caf::actor& who);
   void flush();
   void answer_waiters();
@@ -205,6 +202,8 @@ private:
   // Scratch lists of one publish (kept to avoid allocating per record).
   std::vector<subscriber*> agents_;
   std::vector<subscriber*> others_;
+  std::vector<caf::actor> agent_handles_;
+  std::vector<caf::actor> other_handles_;
   /// The tap (see `replay_options::tap`), acknowledged like an agent.
   subscriber* tap_ = nullptr;
   std::deque<record> queue_;
@@ -247,24 +246,8 @@ private:
   lateness_histogram publish_lateness_;
   lateness_histogram delivery_lateness_;
   std::vector<caf::typed_response_promise<replay_status>> end_waiters_;
-  // The precise path.
-  /// Twice the longest of the recent hand-overs, at most half the gap to
-  /// the previous record: receivers sleep away what they get early
-  /// (`hold_until`), so a generous lead costs little and only a late
-  /// hand-over makes a late handler. Before the first acknowledgements
-  /// report any, 300 us: more than a hand-over takes on a quiet machine.
-  static constexpr margin_policy handoff_policy{1.0, 2, 2, 300'000};
-  std::unique_ptr<timing_thread> timer_;
-  std::deque<handed> handed_;
-  uint64_t next_seq_ = 1;
-  /// How far ahead of a record's time the timing thread hands it to agents
-  /// and sinks (which hold it until then): learned from their reports of
-  /// how long hand-overs take.
-  spin_margin handoff_lead_{handoff_policy};
-  /// The last job's fire time and record time given to the timing thread
-  /// since its last cancel (fire times must not go backwards).
-  int64_t last_fire_ns_ = 0;
-  int64_t last_due_ns_ = 0;
+  /// The precise path: records handed to the timing thread.
+  std::unique_ptr<handover> handover_;
 };
 
 std::string to_string(replay_engine::phase x);

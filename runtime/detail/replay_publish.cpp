@@ -16,14 +16,6 @@ namespace {
 /// Handled batches kept for the buffer's next pull, at most.
 constexpr size_t max_spent = 128;
 
-/// Records a subscriber may hold its acknowledgement back for in a
-/// real-time replay: a fraction of the window, so that holding back never
-/// stalls the replay by itself, and few enough that the lateness figures
-/// and the hand-over lead stay current.
-uint32_t held_ack_limit(uint32_t window) {
-  return std::clamp<uint32_t>(window / 4, 1, 32);
-}
-
 int64_t ns_of(caf::actor_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              t.time_since_epoch())
@@ -127,7 +119,7 @@ bool replay_engine::publish(record& rec, time_point due, time_point now) {
     stalled_since_.reset();
   }
   std::optional<record> kept;
-  if (precise() && due > now)
+  if (goes_to_timer(due, now))
     kept = rec; // to put back if a pause cancels it before it fires
   agents_.clear();
   others_.clear();
@@ -192,50 +184,43 @@ bool replay_engine::publish(record& rec, time_point due, time_point now) {
     }
     return true;
   }
-  // Due soon: the timing thread enqueues it at its time, from its thread.
-  std::vector<caf::actor> agents;
-  std::vector<caf::actor> others;
-  handed h{next_seq_++, std::move(*kept), {}, r.name};
+  // Due soon, or behind records not yet fired: the timing thread enqueues
+  // it at its time, from its thread. What this actor batched so far leaves
+  // first, since the timing thread may fire at once.
+  if (handover_->size() == 0)
+    flush();
+  handover::handed h;
+  h.rec = std::move(*kept);
+  h.topic = r.name;
+  handover::deliveries what;
+  what.agents = &agent_handles_;
+  what.others = &other_handles_;
+  agent_handles_.clear();
+  other_handles_.clear();
   for (auto* s : agents_) {
-    agents.push_back(s->handle);
+    agent_handles_.push_back(s->handle);
     h.agents.push_back(s->handle.address());
     s->may_hold = true; // see `ask_for_acks`
   }
   for (auto* s : others_)
-    others.push_back(s->handle);
-  caf::message batch;
-  if (!agents.empty()) {
-    replay_batch single;
-    single.items.push_back(make_item());
-    single.ack_after = held_ack_limit(opts_.window);
-    batch = caf::make_message(std::move(single));
-  }
-  // Agents and sinks hold a record handed to them early until its time;
-  // any other subscriber would handle it at once, so it gets no lead.
-  auto due_ns = ns_of(due);
-  auto lead = others.empty() && !agents.empty()
-                  ? handoff_lead_.for_gap(due_ns - last_due_ns_)
-                  : 0;
-  auto fire_ns = std::max(due_ns - lead, last_fire_ns_);
-  last_due_ns_ = due_ns;
-  last_fire_ns_ = fire_ns;
-  auto self = host_.self();
-  bool ahead = due_ns > fire_ns;
-  if (ahead) {
-    // The receivers learn the hand-over's latency from its planned time:
-    // the timing thread's oversleep is part of what the lead covers.
-    batch.get_mutable_as<replay_batch>(0).handed_ns = fire_ns;
-  }
-  auto fire = [self, agents{std::move(agents)}, others{std::move(others)},
-               shared, batch{std::move(batch)}] {
-    for (auto& who : others)
-      who->enqueue(self, caf::make_message_id(), shared, nullptr);
-    for (auto& who : agents)
-      who->enqueue(self, caf::make_message_id(), batch, nullptr);
-  };
-  timer_->push({fire_ns, h.seq, std::move(fire), due_ns - fire_ns, !ahead});
-  handed_.push_back(std::move(h));
+    other_handles_.push_back(s->handle);
+  if (!agents_.empty())
+    what.item = make_item();
+  what.message = shared;
+  handover_->add(std::move(h), ns_of(due), ns_of(now), std::move(what));
   return true;
+}
+
+bool replay_engine::goes_to_timer(time_point due, time_point now) {
+  if (!precise())
+    return false;
+  if (due > now)
+    return true;
+  // A record due now still waits for every record handed to the timing
+  // thread before it: delivered from here, it could overtake them (the
+  // thread may run late, and fires in its own order). Only once all of
+  // them fired can this actor deliver again.
+  return handover_->busy();
 }
 
 void replay_engine::flush() {
@@ -251,26 +236,18 @@ void replay_engine::flush() {
 }
 
 void replay_engine::settle_fired() {
-  if (!timer_)
+  if (!handover_)
     return;
-  auto fired = timer_->fired();
-  while (!handed_.empty() && handed_.front().seq <= fired) {
-    last_fired_log_ = handed_.front().rec.elapsed_ns;
-    handed_.pop_front();
-  }
+  if (auto log_ns = handover_->settle())
+    last_fired_log_ = *log_ns;
 }
 
 void replay_engine::take_back_handed() {
-  if (!timer_ || handed_.empty())
+  if (!handover_)
     return;
-  settle_fired();
-  auto claimed = timer_->cancel();
-  last_fire_ns_ = 0;
-  last_due_ns_ = 0;
   // Unclaimed jobs never fire: undo their accounting and requeue their
   // records in order, so a pause loses nothing and repeats nothing.
-  while (!handed_.empty() && handed_.back().seq > claimed) {
-    auto& h = handed_.back();
+  auto last = handover_->take_back([this](handover::handed&& h) {
     for (auto& addr : h.agents) {
       auto i = subscribers_.find(addr);
       if (i != subscribers_.end() && i->second.in_flight > 0)
@@ -280,10 +257,10 @@ void replay_engine::take_back_handed() {
     if (--topic_counts_[h.topic] == 0)
       topic_counts_.erase(h.topic);
     queue_.push_front(std::move(h.rec));
-    handed_.pop_back();
-  }
-  last_published_log_
-      = handed_.empty() ? last_fired_log_ : handed_.back().rec.elapsed_ns;
+  });
+  if (last)
+    last_fired_log_ = *last;
+  last_published_log_ = last_fired_log_;
 }
 
 void replay_engine::on_ack(const caf::actor_addr& from, replay_ack& ack) {
@@ -297,8 +274,9 @@ void replay_engine::on_ack(const caf::actor_addr& from, replay_ack& ack) {
     spent_.push_back(std::move(ack.spent));
   for (auto x : ack.lateness_ns)
     delivery_lateness_.add(x);
-  for (auto x : ack.handoff_ns)
-    handoff_lead_.learn(x);
+  if (handover_)
+    for (auto x : ack.handoff_ns)
+      handover_->learn(x);
   if (stalled_since_)
     pump();
   else if (phase_ == phase::finished)

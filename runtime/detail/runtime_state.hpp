@@ -11,6 +11,7 @@
 #include "troupe/actors/directory.hpp"
 #include "troupe/runtime/decoders.hpp"
 #include "troupe/runtime/detail/name_table.hpp"
+#include "troupe/runtime/detail/timing_thread.hpp"
 #include "troupe/runtime/detail/topic_table.hpp"
 #include "troupe/runtime/trace.hpp"
 
@@ -29,6 +30,11 @@ struct runtime_state {
 
   /// Replayed values -> users' types (see `runtime::decoders`).
   decoder_table decoders;
+
+  /// Set by tests of the real-time replay path: real-time replays take
+  /// their timer from here, under the test scheduler too, instead of
+  /// starting a timing thread.
+  job_timer_factory replay_timer;
 
   /// Set by test fixtures; read on every traced event.
   std::atomic<trace_log*> trace{nullptr};

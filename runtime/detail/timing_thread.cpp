@@ -19,6 +19,10 @@ inline void cpu_relax() noexcept {
 
 } // namespace
 
+job_timer::~job_timer() {
+  // nop
+}
+
 timing_thread::timing_thread(lateness_histogram* publish_lateness,
                              std::function<void()> low_water,
                              size_t low_water_mark)

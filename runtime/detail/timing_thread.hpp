@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -62,36 +63,67 @@ private:
   int64_t margin_;
 };
 
+/// One job of a real-time replay: enqueue a record's deliveries at a
+/// steady-clock time.
+struct timed_job {
+  /// steady_clock time (ns since its epoch) at which to fire.
+  int64_t deadline_ns = 0;
+  /// Increasing per owner; `cancel` and `fired` speak in these.
+  uint64_t seq = 0;
+  std::function<void()> fire;
+  /// How far ahead of the record's own time the job fires (a hand-over
+  /// ahead of time, see `hold_until`): lateness at publish is measured
+  /// against `deadline_ns + lead_ns`.
+  int64_t lead_ns = 0;
+  /// Spin from the end of the sleep to the deadline. Off for a hand-over
+  /// ahead of time: its receivers hold the record until its time, so the
+  /// job fires as soon as the sleep ends and the lead covers the sleep's
+  /// lateness too.
+  bool spin = true;
+};
+
+/// What fires a real-time replay's jobs, one at a time, in the order they
+/// were pushed: the timing thread in real runs; in deterministic tests of
+/// the real-time path, a timer the test fires by hand.
+///
+/// The owner pushes jobs in deadline order; `cancel` takes back every job
+/// not yet claimed and says exactly which were: a claimed job always fires,
+/// and `fired` moves only after a job's `fire` returned. Since jobs fire in
+/// order, everything a job enqueues is in its receivers' mailboxes before
+/// anything the owner enqueues after seeing `fired` reach the job.
+class job_timer {
+public:
+  virtual ~job_timer();
+
+  /// Schedules a job (deadlines non-decreasing since the last `cancel`).
+  virtual void push(timed_job x) = 0;
+
+  /// Drops every job not yet claimed. Returns the seq of the last claimed
+  /// job (0 if none ever was): jobs up to it fired or are about to.
+  virtual uint64_t cancel() = 0;
+
+  /// The seq of the last job that finished firing.
+  virtual uint64_t fired() const noexcept = 0;
+};
+
+/// Makes a replay's timer: `publish_lateness` (may be null) receives fire
+/// time minus deadline for every job; `low_water` (may be empty) runs when
+/// the queue drops to `low_water_mark` jobs, and once more when it empties,
+/// so the owner can refill.
+using job_timer_factory = std::function<std::unique_ptr<job_timer>(
+    lateness_histogram* publish_lateness, std::function<void()> low_water,
+    size_t low_water_mark)>;
+
 /// Fires jobs at precise steady-clock deadlines without burning a core: it
 /// sleeps (with minimal timer slack) until just before a deadline, then
 /// spins for the last few microseconds. The spin margin adapts to how late
-/// the sleeps actually wake up (`spin_margin`).
-///
-/// The owner pushes jobs in deadline order; `cancel` takes back every job
-/// not yet claimed and says exactly which were: a job is claimed (under the
-/// lock) before the thread spins for it, and a claimed job always fires.
-/// That is what makes pause, seek and speed changes lose nothing and repeat
-/// nothing.
-class timing_thread {
+/// the sleeps actually wake up (`spin_margin`). A job is claimed (under the
+/// lock) before the thread spins for it.
+class timing_thread : public job_timer {
 public:
   using clock = std::chrono::steady_clock;
 
-  struct job {
-    /// steady_clock time (ns since its epoch) at which to fire.
-    int64_t deadline_ns = 0;
-    /// Increasing per owner; `cancel` and `fired` speak in these.
-    uint64_t seq = 0;
-    std::function<void()> fire;
-    /// How far ahead of the record's own time the job fires (a hand-over
-    /// ahead of time, see `hold_until`): lateness at publish is measured
-    /// against `deadline_ns + lead_ns`.
-    int64_t lead_ns = 0;
-    /// Spin from the end of the sleep to the deadline. Off for a hand-over
-    /// ahead of time: its receivers hold the record until its time, so the
-    /// job fires as soon as the sleep ends and the lead covers the sleep's
-    /// lateness too.
-    bool spin = true;
-  };
+  using job = timed_job;
 
   /// `publish_lateness` (may be null) receives fire time minus deadline for
   /// every job. `low_water` (may be empty) runs on the timing thread when
@@ -100,21 +132,17 @@ public:
                 std::function<void()> low_water, size_t low_water_mark);
 
   /// Stops the thread; pending jobs do not fire.
-  ~timing_thread();
+  ~timing_thread() override;
 
   timing_thread(const timing_thread&) = delete;
 
   timing_thread& operator=(const timing_thread&) = delete;
 
-  /// Schedules a job (deadlines non-decreasing since the last `cancel`).
-  void push(job x);
+  void push(job x) override;
 
-  /// Drops every job not yet claimed. Returns the seq of the last claimed
-  /// job (0 if none ever was): jobs up to it fired or are about to.
-  uint64_t cancel();
+  uint64_t cancel() override;
 
-  /// The seq of the last job that finished firing.
-  uint64_t fired() const noexcept {
+  uint64_t fired() const noexcept override {
     return fired_.load(std::memory_order_acquire);
   }
 

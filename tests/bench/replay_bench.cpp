@@ -42,59 +42,28 @@
 
 #include <caf/all.hpp>
 
+#include "bench_logs.hpp"
+#include "bench_support.hpp"
+
 namespace {
 
-using clock_type = std::chrono::steady_clock;
-
-double seconds_since(clock_type::time_point start) {
-  return std::chrono::duration<double>(clock_type::now() - start).count();
-}
-
-double cpu_seconds() {
-  rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  auto tv = [](const timeval& x) {
-    return x.tv_sec + x.tv_usec / 1e6;
-  };
-  return tv(ru.ru_utime) + tv(ru.ru_stime);
-}
+using bench::clock_type;
+using bench::cpu_seconds;
+using bench::median;
+using bench::seconds_since;
 
 // -- log generation -----------------------------------------------------------
 
 /// Writes `n` records 1/rate s apart alternating two topics; payloads are
-/// msgpack-style maps {name, timestamp, data, seq} padded to `pad` bytes.
+/// maps {name, seq, data} padded by `pad` bytes.
 std::string generate(const std::string& dir, troupe::log_format fmt, uint64_t n,
                      double rate, size_t pad) {
   auto path
       = dir + (fmt == troupe::log_format::mcl ? "/gen.log" : "/gen.jsonl");
-  troupe::write_options opts;
-  opts.format = fmt;
-  auto writer = troupe::log_writer::open(path, opts);
-  if (!writer) {
-    std::fprintf(stderr, "%s\n", troupe::to_text(writer.error()).c_str());
-    std::exit(1);
-  }
-  std::string filler(pad, 'x');
-  troupe::record rec;
-  rec.type = "Sample";
-  for (uint64_t i = 0; i < n; ++i) {
-    double t = static_cast<double>(i) / rate;
-    rec.elapsed_ns = static_cast<int64_t>(std::llround(t * 1e9));
-    rec.topic = i % 2 == 0 ? "imu" : "gps";
-    std::vector<std::pair<std::string, troupe::value>> members{
-        {"name", troupe::value{"Sample"}},
-        {"timestamp", troupe::value{t}},
-        {"data", troupe::value{t * 2}},
-        {"seq", troupe::value{static_cast<int64_t>(i)}}};
-    if (pad > 0)
-      members.emplace_back("pad", troupe::value{filler});
-    rec.payload = troupe::value::map(std::move(members));
-    if (auto err = (*writer)->write(rec)) {
-      std::fprintf(stderr, "%s\n", troupe::to_text(err).c_str());
-      std::exit(1);
-    }
-  }
-  (*writer)->close();
+  auto seconds = static_cast<double>(n) / rate;
+  bench::generate_log(
+      path, fmt, {{"imu", rate / 2, pad, 0}, {"gps", rate / 2, pad, 1 / rate}},
+      seconds);
   return path;
 }
 
@@ -196,11 +165,6 @@ double parse_file(const std::string& path, uint64_t n) {
   return seconds_since(start);
 }
 
-double median(std::vector<double> xs) {
-  std::sort(xs.begin(), xs.end());
-  return xs[xs.size() / 2];
-}
-
 // -- cases --------------------------------------------------------------------
 
 void throughput(const std::string& dir, uint64_t n, int runs) {
@@ -234,51 +198,21 @@ void throughput(const std::string& dir, uint64_t n, int runs) {
   }
 }
 
-/// What this machine allows any thread, measured in the same run: one
-/// that sleeps to each deadline of the same schedule (the least CPU, the
-/// oversleep of the machine's timers) and one that spins through it (the
-/// least lateness, what the host's preemption of a running thread costs).
+/// The machine's own floor on the same schedule (see `bench::machine_floor`).
 void machine_floor(double seconds, double rate, bool spin) {
+  std::vector<int64_t> schedule;
   auto n = static_cast<int64_t>(seconds * rate);
-  auto period = std::chrono::nanoseconds{static_cast<int64_t>(1e9 / rate)};
-  std::vector<int64_t> late;
-  late.reserve(static_cast<size_t>(n));
-  auto cpu0 = cpu_seconds();
-  auto start = clock_type::now();
-  std::thread worker{[&] {
-#ifdef __linux__
-    prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
-#endif
-    auto deadline = clock_type::now() + period;
-    for (int64_t i = 0; i < n; ++i, deadline += period) {
-      if (spin) {
-        while (clock_type::now() < deadline) {
-          // spin
-        }
-      } else {
-        std::this_thread::sleep_until(deadline);
-      }
-      late.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                         clock_type::now() - deadline)
-                         .count());
-    }
-  }};
-  worker.join();
-  auto wall = seconds_since(start);
-  auto cpu = cpu_seconds() - cpu0;
-  std::sort(late.begin(), late.end());
-  auto at = [&](double q) {
-    return static_cast<double>(late[static_cast<size_t>(q * (late.size() - 1))])
-           / 1e3;
-  };
+  for (int64_t i = 1; i <= n; ++i)
+    schedule.push_back(
+        static_cast<int64_t>(static_cast<double>(i) * 1e9 / rate));
+  auto x = bench::machine_floor(schedule, spin);
   std::printf("machine floor, %.0f Hz for %.0f s, a thread that %s each "
               "deadline\n",
               rate, seconds, spin ? "spins to" : "sleeps until");
   std::printf("  lateness                 p50 %8.1f us  p90 %8.1f us  p99 "
               "%8.1f us  max %8.1f us\n",
-              at(0.5), at(0.9), at(0.99), at(1.0));
-  std::printf("  CPU %.3f s over %.2f s wall = %.1f%% of one core\n", cpu, wall,
-              100.0 * cpu / wall);
+              x.p50_us, x.p90_us, x.p99_us, x.max_us);
+  std::printf("  CPU %.1f%% of one core\n", 100.0 * x.cpu_share);
 }
 
 void realtime(const std::string& dir, double seconds, double rate) {
@@ -409,14 +343,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   bool own_dir = dir.empty();
-  if (own_dir) {
-    auto pattern
-        = (std::filesystem::temp_directory_path() / "troupe-bench-XXXXXX")
-              .string();
-    if (::mkdtemp(pattern.data()) == nullptr)
-      return 1;
-    dir = pattern;
-  }
+  if (own_dir && (dir = bench::make_temp_dir()).empty())
+    return 1;
   if (which == "generate") {
     // Keeps the logs (for profiling): DIR/gen.jsonl and DIR/gen.log.
     generate(dir, troupe::log_format::jsonl, records, rate, 0);

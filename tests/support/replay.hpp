@@ -3,6 +3,7 @@
 // Helpers for the replay tests: the MCL fixtures, temporary directories and
 // compact views of records.
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -103,6 +104,34 @@ inline troupe::record make_record(double seconds, std::string topic,
   result.type = type;
   result.payload = troupe::value::map(
       {{"name", troupe::value{type}}, {"data", troupe::value{seconds}}});
+  return result;
+}
+
+/// Three topics, 2,000 records a second in all, with ties: every 2 ms, "a"
+/// and "b" at the same time, then "c" 0.5 ms and "a" 1 ms later. The
+/// payload's `seq` is the record's position in the log.
+inline std::vector<troupe::record> three_topic_records(int64_t n) {
+  const char* topics[] = {"a", "b", "c", "a"};
+  const int64_t offsets_ns[] = {0, 0, 500'000, 1'000'000};
+  std::vector<troupe::record> result;
+  for (int64_t i = 0; i < n; ++i) {
+    troupe::record rec;
+    rec.elapsed_ns = i / 4 * 2'000'000 + offsets_ns[i % 4];
+    rec.topic = topics[i % 4];
+    rec.type = "T";
+    rec.payload = troupe::value::map({{"seq", troupe::value{i}}});
+    result.push_back(std::move(rec));
+  }
+  return result;
+}
+
+/// Which of `three_topic_records(n)` a subscriber of `topics` gets.
+inline std::vector<int64_t> seqs_on(const std::vector<troupe::record>& records,
+                                    const std::vector<std::string>& topics) {
+  std::vector<int64_t> result;
+  for (auto& rec : records)
+    if (std::find(topics.begin(), topics.end(), rec.topic) != topics.end())
+      result.push_back(rec.payload.find("seq")->as_int());
   return result;
 }
 
